@@ -1,0 +1,41 @@
+/** Plain-text rendering for the terminal: tables, sizes, ages. */
+
+export function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
+  return [line(headers), ...rows.map(line)].join('\n');
+}
+
+export function formatSize(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+export function formatAge(date: Date | undefined, now = Date.now()): string {
+  if (!date) return '-';
+  const s = Math.max(0, Math.round((now - date.getTime()) / 1000));
+  if (s < 60) return `${s}s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ago`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h ago`;
+  return `${Math.floor(s / 86400)}d ago`;
+}
+
+export function formatMicros(micros: number): string {
+  return micros >= 1_000_000 ? `${(micros / 1_000_000).toFixed(2)} s` : `${Math.round(micros / 1000)} ms`;
+}
+
+/** JSON for scripts: dates as ISO strings, stable two-space indent. */
+export function toJson(value: unknown): string {
+  return JSON.stringify(value, null, 2);
+}
+
+/** Only the first line of a multi-line value fits a table cell. */
+export function firstLine(value: string): string {
+  return value.split('\n')[0] ?? '';
+}

@@ -1,0 +1,120 @@
+import { parseArgs } from 'node:util';
+import { describeError, isEngineError, isolatedStoreArgs, Podman, type EngineErrorCode, type Logger } from '../engine/index.js';
+import { UsageError, type CliCommand, type CliContext } from './command.js';
+import { checkpoint } from './commands/checkpoint.js';
+import { host } from './commands/host.js';
+import { images } from './commands/images.js';
+import { inspect } from './commands/inspect.js';
+import { ps } from './commands/ps.js';
+import { restore } from './commands/restore.js';
+import { rm } from './commands/rm.js';
+
+const COMMANDS: CliCommand[] = [ps, checkpoint, images, inspect, restore, rm, host];
+
+/** Exit codes scripts can rely on (documented in the README). */
+export const ExitCode = { Ok: 0, Failed: 1, Usage: 2, NotFound: 3, CriuFailed: 4, Cancelled: 130 } as const;
+
+const EXIT_BY_ERROR: Partial<Record<EngineErrorCode, number>> = {
+  CONTAINER_NOT_FOUND: ExitCode.NotFound,
+  IMAGE_NOT_FOUND: ExitCode.NotFound,
+  CRIU_FAILED: ExitCode.CriuFailed,
+  CANCELLED: ExitCode.Cancelled,
+  INVALID_ARGUMENT: ExitCode.Usage,
+};
+
+const GLOBAL_HELP = [
+  'Global options (before or after the command):',
+  '  --podman PATH         podman executable (env CKPT_PODMAN; default: podman in PATH)',
+  '  --podman-store DIR    use an isolated podman store under DIR (env CKPT_PODMAN_STORE)',
+  '  --verbose, -v         print every podman command and its result to stderr',
+  '  --help, -h            help for ckpt or for a command',
+];
+
+export interface CliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  env: Record<string, string | undefined>;
+  signal: AbortSignal;
+}
+
+function usage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return [
+    'ckpt — checkpoint containers into images, inspect and restore them (Checkpoint Studio)',
+    '',
+    'Usage: ckpt COMMAND [options]',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    ...GLOBAL_HELP,
+    '',
+    'Run `ckpt COMMAND --help` for a command.',
+  ].join('\n');
+}
+
+function commandHelp(c: CliCommand): string {
+  return [`Usage: ckpt ${c.name} ${c.usage}`, '', c.summary, '', ...c.help.map((h) => `  ${h}`), '', ...GLOBAL_HELP].join('\n');
+}
+
+/** Runs one ckpt invocation and returns its exit code. Separate from process handling so tests can call it. */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const name = argv.find((a) => !a.startsWith('-'));
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    if (argv.length === 0 || argv.includes('--help') || argv.includes('-h')) {
+      io.stdout(usage());
+      return argv.length === 0 ? ExitCode.Usage : ExitCode.Ok;
+    }
+    io.stderr(`ckpt: unknown command ${name ?? argv[0]}\n\n${usage()}`);
+    return ExitCode.Usage;
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv.filter((_, i) => i !== argv.indexOf(command.name)),
+      options: {
+        ...command.options,
+        podman: { type: 'string' },
+        'podman-store': { type: 'string' },
+        verbose: { type: 'boolean', short: 'v' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      allowPositionals: true,
+      strict: true,
+    });
+    if (parsed.values.help) {
+      io.stdout(commandHelp(command));
+      return ExitCode.Ok;
+    }
+    const n = parsed.positionals.length;
+    if (n < command.positionals.min || n > command.positionals.max) {
+      throw new UsageError(`expected ${command.usage}`);
+    }
+  } catch (err) {
+    io.stderr(`ckpt ${command.name}: ${(err as Error).message}\n\n${commandHelp(command)}`);
+    return ExitCode.Usage;
+  }
+  const values = parsed.values as Record<string, string | boolean | string[] | undefined>;
+  const store = (values['podman-store'] as string | undefined) ?? io.env.CKPT_PODMAN_STORE;
+  const logger: Logger | undefined = values.verbose
+    ? { debug: () => {}, info: (m) => io.stderr(m), warn: (m) => io.stderr(m) }
+    : undefined;
+  const podman = new Podman({
+    podmanPath: (values.podman as string | undefined) ?? io.env.CKPT_PODMAN ?? 'podman',
+    globalArgs: store ? isolatedStoreArgs(store) : [],
+    logger,
+  });
+  const ctx: CliContext = { podman, out: io.stdout, note: (t) => io.stderr(t), signal: io.signal };
+  try {
+    await command.run(ctx, values, parsed.positionals);
+    return ExitCode.Ok;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr(`ckpt ${command.name}: ${err.message}\n\n${commandHelp(command)}`);
+      return ExitCode.Usage;
+    }
+    io.stderr(`ckpt ${command.name}: ${describeError(err)}`);
+    return isEngineError(err) ? (EXIT_BY_ERROR[err.code] ?? ExitCode.Failed) : ExitCode.Failed;
+  }
+}

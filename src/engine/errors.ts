@@ -1,0 +1,62 @@
+/** Stable codes a caller can branch on; the message says what was being done and why it failed. */
+export type EngineErrorCode =
+  | 'INVALID_ARGUMENT'
+  | 'PODMAN_NOT_FOUND'
+  | 'PODMAN_FAILED'
+  | 'NEEDS_ROOT'
+  | 'CRIU_FAILED'
+  | 'CONTAINER_NOT_FOUND'
+  | 'CONTAINER_NOT_RUNNING'
+  | 'IMAGE_NOT_FOUND'
+  | 'NOT_A_CHECKPOINT_IMAGE'
+  | 'RUNTIME_MISMATCH'
+  | 'NAME_IN_USE'
+  | 'NOTHING_DONE'
+  | 'CANCELLED';
+
+export interface EngineErrorDetails {
+  /** What the user can do next, in one sentence. */
+  hint?: string;
+  /** The tail of CRIU's dump.log / restore.log, or of a tool's stderr. */
+  log?: string;
+  /** Where the full log lives, when known. */
+  logPath?: string;
+  cause?: unknown;
+}
+
+export class EngineError extends Error {
+  override readonly name = 'EngineError';
+  readonly hint?: string;
+  readonly log?: string;
+  readonly logPath?: string;
+
+  constructor(
+    readonly code: EngineErrorCode,
+    message: string,
+    details: EngineErrorDetails = {},
+  ) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.hint = details.hint;
+    this.log = details.log;
+    this.logPath = details.logPath;
+  }
+}
+
+/** Checks by name and code, not instanceof, so it holds across two bundled copies of the engine. */
+export function isEngineError(err: unknown, code?: EngineErrorCode): err is EngineError {
+  return (
+    typeof err === 'object' &&
+    err !== null &&
+    (err as { name?: unknown }).name === 'EngineError' &&
+    (code === undefined || (err as { code?: unknown }).code === code)
+  );
+}
+
+/** One readable block for a terminal or a log: message, next step, log tail. */
+export function describeError(err: unknown): string {
+  if (!isEngineError(err)) return err instanceof Error ? err.message : String(err);
+  const parts = [err.message];
+  if (err.hint) parts.push(`Next step: ${err.hint}`);
+  if (err.log) parts.push(`--- ${err.logPath ?? 'log'} (last lines) ---\n${err.log}`);
+  return parts.join('\n');
+}

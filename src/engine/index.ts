@@ -1,0 +1,15 @@
+/** The engine's public API: the only module the extension and the CLI import. */
+export { ArchiveEntry, CheckpointMarkerAnnotations, CriuAnnotation, CrioAnnotation, PodmanAnnotation } from './annotations.js';
+export { criuVersionFromNumber, parseCriuVersionOutput, type CriuVersion } from './criuVersion.js';
+export { describeError, EngineError, isEngineError, type EngineErrorCode } from './errors.js';
+export { silentLogger, type Logger } from './logger.js';
+export { Podman } from './podman/Podman.js';
+export type { PodmanOptions, RunOptions } from './podman/exec.js';
+export { isolatedStoreArgs } from './podman/store.js';
+export type { HostFacts } from './podman/hostFacts.js';
+export { DevContainerLabel, type ContainerState, type ContainerSummary } from './podman/containers.js';
+export type { ArchiveCompression, CheckpointOptions, CheckpointResult, CheckpointTarget } from './podman/checkpoint.js';
+export { isCheckpointAnnotations, type CheckpointImage } from './podman/checkpointImages.js';
+export type { RestoreOptions, RestoreResult, RestoreSource } from './podman/restore.js';
+export type { CheckpointRestoreStats } from './podman/stats.js';
+export { describeCheckpointAnnotations, type AnnotationField, type AnnotationGroup } from './describeAnnotations.js';

@@ -1,0 +1,52 @@
+import { checkpointContainer, type CheckpointOptions, type CheckpointResult, type CheckpointTarget } from './checkpoint.js';
+import {
+  findCheckpointImage,
+  listCheckpointImages,
+  removeCheckpointImage,
+  type CheckpointImage,
+} from './checkpointImages.js';
+import { findContainer, listContainers, type ContainerSummary } from './containers.js';
+import { PodmanExec, type PodmanOptions, type RunOptions } from './exec.js';
+import { readHostFacts, type HostFacts } from './hostFacts.js';
+import { restoreContainer, type RestoreOptions, type RestoreResult, type RestoreSource } from './restore.js';
+
+/** Podman as a place containers and checkpoint images live: the engine's one door to it. */
+export class Podman {
+  readonly #exec: PodmanExec;
+
+  constructor(options: PodmanOptions = {}) {
+    this.#exec = new PodmanExec(options);
+  }
+
+  hostFacts(options?: RunOptions): Promise<HostFacts> {
+    return readHostFacts(this.#exec, options);
+  }
+
+  listContainers(options?: RunOptions): Promise<ContainerSummary[]> {
+    return listContainers(this.#exec, options);
+  }
+
+  container(nameOrId: string, options?: RunOptions): Promise<ContainerSummary | undefined> {
+    return findContainer(this.#exec, nameOrId, options);
+  }
+
+  checkpoint(container: string, target: CheckpointTarget, options?: CheckpointOptions): Promise<CheckpointResult> {
+    return checkpointContainer(this.#exec, container, target, options);
+  }
+
+  listCheckpointImages(options?: RunOptions): Promise<CheckpointImage[]> {
+    return listCheckpointImages(this.#exec, options);
+  }
+
+  checkpointImage(ref: string, options?: RunOptions): Promise<CheckpointImage | undefined> {
+    return findCheckpointImage(this.#exec, ref, options);
+  }
+
+  removeCheckpointImage(ref: string, options?: RunOptions): Promise<void> {
+    return removeCheckpointImage(this.#exec, ref, options);
+  }
+
+  restore(source: RestoreSource, options?: RestoreOptions): Promise<RestoreResult> {
+    return restoreContainer(this.#exec, source, options);
+  }
+}

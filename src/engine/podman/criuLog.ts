@@ -1,0 +1,29 @@
+import { join } from 'node:path';
+import { EngineError, isEngineError } from '../errors.js';
+import type { PodmanExec } from './exec.js';
+import { readTail } from './failures.js';
+
+/**
+ * Runs a checkpoint or restore; when CRIU fails and podman's message named no log, attaches the tail of the
+ * container's own dump.log / restore.log (podman does not expose its path, podman#25154).
+ */
+export async function withCriuLog<T>(
+  exec: PodmanExec,
+  containerId: string | undefined,
+  logName: 'dump.log' | 'restore.log',
+  run: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (!isEngineError(err, 'CRIU_FAILED') || err.logPath || !containerId) throw err;
+    const staticDir = await exec
+      .podman(['container', 'inspect', '--format', '{{.StaticDir}}', '--', containerId], 'finding the CRIU log')
+      .then((out) => out.trim(), () => '');
+    if (!staticDir) throw err;
+    const logPath = join(staticDir, logName);
+    const log = await readTail(logPath);
+    if (!log) throw err;
+    throw new EngineError('CRIU_FAILED', err.message, { hint: err.hint, log, logPath, cause: err.cause });
+  }
+}

@@ -1,0 +1,92 @@
+import { execa } from 'execa';
+import { EngineError } from '../errors.js';
+import { silentLogger, type Logger } from '../logger.js';
+import { classifyPodmanFailure } from './failures.js';
+
+export interface PodmanOptions {
+  /** The podman executable; default `podman` from PATH. */
+  podmanPath?: string;
+  /** Global flags put before every subcommand, e.g. `--root DIR --runroot DIR --tmpdir DIR` for an isolated store. */
+  globalArgs?: string[];
+  /** Extra environment for podman and CRIU (e.g. PATH with a newer CRIU first, CONTAINERS_CONF). */
+  env?: Record<string, string>;
+  logger?: Logger;
+}
+
+export interface RunOptions {
+  signal?: AbortSignal;
+}
+
+export interface ProcessResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs podman (and the tools it relies on) with argument arrays, never through a shell. */
+export class PodmanExec {
+  readonly podmanPath: string;
+  readonly globalArgs: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly logger: Logger;
+
+  constructor(options: PodmanOptions = {}) {
+    this.podmanPath = options.podmanPath ?? 'podman';
+    this.globalArgs = options.globalArgs ?? [];
+    this.env = options.env ?? {};
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  /** Runs any program in podman's environment; a non-zero exit is returned, not thrown. */
+  async runProgram(file: string, args: readonly string[], options: RunOptions = {}): Promise<ProcessResult> {
+    options.signal?.throwIfAborted();
+    const line = [file, ...args].join(' ');
+    this.logger.info(`$ ${line}`);
+    const started = Date.now();
+    const result = await execa(file, args, {
+      env: this.env,
+      extendEnv: true,
+      reject: false,
+      stdin: 'ignore',
+      cancelSignal: options.signal,
+      forceKillAfterDelay: 5000,
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    if (result.isCanceled) {
+      this.logger.info(`  cancelled after ${Date.now() - started} ms`);
+      throw new EngineError('CANCELLED', `cancelled: ${line}`, { cause: options.signal?.reason });
+    }
+    if (result.code === 'ENOENT' || (result.failed && result.exitCode === undefined && /ENOENT/.test(String(result.message)))) {
+      throw new EngineError('PODMAN_NOT_FOUND', `${file} was not found`, {
+        hint: file === this.podmanPath
+          ? 'install podman (Debian/Ubuntu: apt-get install podman runc) or set the podman path in the settings'
+          : `install ${file} or put it in PATH`,
+      });
+    }
+    const exitCode = result.exitCode ?? 1;
+    this.logger.info(`  exit ${exitCode} in ${Date.now() - started} ms`);
+    if (exitCode !== 0 && result.stderr) this.logger.warn(`  ${result.stderr.trim().split('\n').slice(-5).join('\n  ')}`);
+    return { exitCode, stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? '') };
+  }
+
+  /** Runs `podman <globalArgs> <args>`; a non-zero exit becomes a classified EngineError. */
+  async podman(args: readonly string[], what: string, options: RunOptions = {}): Promise<string> {
+    const result = await this.runProgram(this.podmanPath, [...this.globalArgs, ...args], options);
+    if (result.exitCode !== 0) throw await classifyPodmanFailure(what, result.stderr);
+    return result.stdout;
+  }
+
+  /** Runs podman and parses its JSON output. */
+  async podmanJson(args: readonly string[], what: string, options: RunOptions = {}): Promise<unknown> {
+    const stdout = await this.podman(args, what, options);
+    try {
+      return JSON.parse(stdout.trim() || 'null');
+    } catch (cause) {
+      throw new EngineError('PODMAN_FAILED', `${what}: podman printed output that is not JSON`, {
+        cause,
+        log: stdout.slice(0, 2000),
+        hint: 'check that the podman path setting points at podman 4 or newer',
+      });
+    }
+  }
+}
