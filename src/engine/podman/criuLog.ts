@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import { EngineError, isEngineError } from '../errors.js';
+import { isEngineError } from '../errors.js';
 import type { PodmanExec } from './exec.js';
-import { readTail } from './failures.js';
+import { criuFailure, readTail } from './failures.js';
 
 /**
  * Runs a checkpoint or restore; when CRIU fails and podman's message named no log, attaches the tail of the
@@ -9,6 +9,7 @@ import { readTail } from './failures.js';
  */
 export async function withCriuLog<T>(
   exec: PodmanExec,
+  what: string,
   containerId: string | undefined,
   logName: 'dump.log' | 'restore.log',
   run: () => Promise<T>,
@@ -24,6 +25,6 @@ export async function withCriuLog<T>(
     const logPath = join(staticDir, logName);
     const log = await readTail(logPath);
     if (!log) throw err;
-    throw new EngineError('CRIU_FAILED', err.message, { hint: err.hint, log, logPath, cause: err.cause });
+    throw criuFailure(what, log, logPath);
   }
 }

@@ -63,12 +63,29 @@ export async function classifyPodmanFailure(what: string, stderr: string): Promi
   if (rule?.code === 'CRIU_FAILED') {
     const logPath = criuLogPath(text);
     const log = logPath ? await readTail(logPath) : undefined;
-    return new EngineError('CRIU_FAILED', message, { hint: rule.hint, logPath, log: log ?? tail(text) });
+    return log ? criuFailure(what, log, logPath) : new EngineError('CRIU_FAILED', message, { hint: rule.hint, log: tail(text) });
   }
   return new EngineError(rule?.code ?? 'PODMAN_FAILED', message, {
     hint: rule?.hint ?? 'see the podman output below',
     log: rule ? undefined : tail(text),
   });
+}
+
+/** A CRIU failure explained from its own log: the first error CRIU wrote, and a next step that fits it. */
+export function criuFailure(what: string, log: string, logPath: string | undefined): EngineError {
+  const firstError = /Error \([^)]*\):\s*(.+)/.exec(log)?.[1]?.trim();
+  const message = `${what}: CRIU failed${firstError ? `: ${firstError}` : ''}`;
+  return new EngineError('CRIU_FAILED', message, { hint: criuHint(firstError ?? log), log, logPath });
+}
+
+function criuHint(text: string): string {
+  if (/tcp-established|TCP socket/i.test(text)) {
+    return 'the container has open TCP connections: checkpoint with the TCP option (--tcp-established) and restore with it too';
+  }
+  if (/file lock|--file-locks/i.test(text)) return 'the container holds file locks: checkpoint with the file-locks option (--file-locks)';
+  if (/vdso|vvar/i.test(text)) return 'this CRIU is too old for the kernel: install CRIU 4.1 or newer';
+  if (/external|unix socket/i.test(text)) return 'a process uses a socket or file outside the container, which CRIU cannot save; close it or stop that process';
+  return 'read the CRIU log below for the first error';
 }
 
 /** runc reports CRIU failures with "log file: <path>"; podman passes that through. */

@@ -1,0 +1,234 @@
+/** Checkpoint and restore through the engine, against real podman + runc + CRIU. */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { openSync, readSync, closeSync, rmSync } from 'node:fs';
+import { release } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { isEngineError, PodmanAnnotation, type ArchiveCompression } from '../../src/engine/index.js';
+import {
+  ensureStack,
+  podman,
+  readCounter,
+  removeContainers,
+  removeImages,
+  scratchDir,
+  startCounter,
+  testPodman,
+  uniqueName,
+  waitForCounter,
+  BASE_IMAGE,
+} from '../support/stack.js';
+
+const engine = testPodman();
+const TIMEOUT = { timeout: 120_000 };
+
+/** Asserts the restored copy goes on from the checkpointed value and keeps counting. */
+async function assertCounterGoesOn(copy: string, checkpointedAt: number): Promise<void> {
+  const first = await readCounter(copy);
+  // Restarting from scratch would show a small number: the original counted for well over a second.
+  assert.ok(first >= checkpointedAt, `restored counter ${first} is below the checkpointed ${checkpointedAt}`);
+  const later = await waitForCounter(copy, first + 5);
+  assert.ok(later > first, 'restored counter does not go on counting');
+}
+
+function magic(path: string): Buffer {
+  const fd = openSync(path, 'r');
+  const buf = Buffer.alloc(262);
+  readSync(fd, buf, 0, buf.length, 0);
+  closeSync(fd);
+  return buf;
+}
+
+describe('checkpoint and restore (real podman + CRIU)', { concurrency: false }, () => {
+  const containers: string[] = [];
+  const images: string[] = [];
+  let dir: string;
+
+  before(async () => {
+    await ensureStack();
+    dir = scratchDir();
+  });
+  after(async () => {
+    await removeContainers(...containers);
+    await removeImages(...images);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('checkpoints into an image and restores a copy whose counter goes on', TIMEOUT, async () => {
+    const name = uniqueName('counter');
+    const copy = `${name}-copy`;
+    const image = `localhost/${name}:ckpt`;
+    containers.push(name, copy);
+    images.push(image);
+    await startCounter(name);
+    await waitForCounter(name, 30);
+
+    const result = await engine.checkpoint(name, { kind: 'image', name: image });
+    assert.equal(result.containerName, name);
+    assert.ok(result.image, 'no image in the result');
+    assert.ok(result.image.names.includes(image));
+    assert.equal(result.image.annotations[PodmanAnnotation.Name], name);
+    assert.equal((await engine.container(name))?.state, 'checkpointed');
+    const frozenAt = Number(await podman('logs', '--tail', '1', name));
+    assert.ok(frozenAt >= 30);
+
+    const listed = await engine.listCheckpointImages();
+    assert.ok(listed.some((i) => i.names.includes(image)), 'checkpoint image not listed');
+    assert.ok(!listed.some((i) => i.names.includes(BASE_IMAGE)), 'a plain image was listed as a checkpoint image');
+
+    const restored = await engine.restore({ kind: 'image', ref: image }, { name: copy });
+    assert.equal(restored.container.name, copy);
+    assert.equal(restored.container.state, 'running');
+    assert.ok(restored.stats && restored.stats.criu.pages_restored! > 0, 'no CRIU restore statistics');
+    await assertCounterGoesOn(copy, frozenAt);
+    assert.equal((await engine.container(copy))?.restored, true);
+  });
+
+  it("records this host's real facts in the image annotations", TIMEOUT, async () => {
+    const name = uniqueName('facts');
+    const image = `localhost/${name}:ckpt`;
+    containers.push(name);
+    images.push(image);
+    await startCounter(name);
+    await waitForCounter(name, 3);
+    const { image: img } = await engine.checkpoint(name, { kind: 'image', name: image });
+    const a = img!.annotations;
+    // Compare with sources independent of podman: the kernel, Node, the CRIU binary itself.
+    assert.equal(a[PodmanAnnotation.HostKernel], release());
+    assert.equal(a[PodmanAnnotation.HostArch], process.arch === 'x64' ? 'amd64' : process.arch);
+    const criuOut = execFileSync('criu', ['--version']).toString();
+    const [, maj, min, patch] = /Version: (\d+)\.(\d+)\.(\d+)/.exec(criuOut)!;
+    assert.equal(a[PodmanAnnotation.CriuVersion], String(Number(maj) * 10000 + Number(min) * 100 + Number(patch)));
+    assert.equal(a[PodmanAnnotation.RuntimeName], 'runc');
+    assert.match(a[PodmanAnnotation.RuntimeVersion]!, /^runc version [\d.]+/);
+    assert.match(a[PodmanAnnotation.RuntimeVersion]!, /\n/, 'runtime.version should keep all lines');
+    assert.equal(a[PodmanAnnotation.RootfsImageName], BASE_IMAGE);
+    const facts = await engine.hostFacts();
+    assert.equal(facts.criu?.number, Number(a[PodmanAnnotation.CriuVersion]));
+    assert.equal(facts.kernel, a[PodmanAnnotation.HostKernel]);
+    assert.equal(facts.cgroupsVersion, a[PodmanAnnotation.CgroupsVersion]);
+    assert.equal(facts.distributionName, a[PodmanAnnotation.DistributionName]);
+  });
+
+  const MAGIC: Record<ArchiveCompression, (b: Buffer) => boolean> = {
+    zstd: (b) => b.readUInt32LE(0) === 0xfd2fb528,
+    gzip: (b) => b[0] === 0x1f && b[1] === 0x8b,
+    none: (b) => b.subarray(257, 262).toString() === 'ustar',
+  };
+
+  for (const compression of ['zstd', 'gzip', 'none'] as const) {
+    it(`exports a ${compression} archive and restores from it`, TIMEOUT, async () => {
+      const name = uniqueName(`arch-${compression}`);
+      const copy = `${name}-copy`;
+      containers.push(name, copy);
+      await startCounter(name);
+      await waitForCounter(name, 30);
+      const path = join(dir, `${name}.tar`);
+      const result = await engine.checkpoint(name, { kind: 'archive', path, compression });
+      assert.ok(result.archive && result.archive.size > 0);
+      assert.ok(MAGIC[compression](magic(path)), `${path} is not ${compression}`);
+      const frozenAt = Number(await podman('logs', '--tail', '1', name));
+
+      const restored = await engine.restore({ kind: 'archive', path }, { name: copy });
+      assert.equal(restored.container.name, copy);
+      await assertCounterGoesOn(copy, frozenAt);
+    });
+  }
+
+  it('leave-running keeps the original counting', TIMEOUT, async () => {
+    const name = uniqueName('leave');
+    const image = `localhost/${name}:ckpt`;
+    containers.push(name);
+    images.push(image);
+    await startCounter(name);
+    await waitForCounter(name, 5);
+    await engine.checkpoint(name, { kind: 'image', name: image }, { leaveRunning: true });
+    const c = await engine.container(name);
+    assert.equal(c?.state, 'running');
+    const now = await readCounter(name);
+    await waitForCounter(name, now + 5);
+  });
+
+  it('restores a checkpointed container in place', TIMEOUT, async () => {
+    const name = uniqueName('inplace');
+    containers.push(name);
+    await startCounter(name);
+    await waitForCounter(name, 30);
+    const path = join(dir, `${name}.tar.zst`);
+    await engine.checkpoint(name, { kind: 'archive', path });
+    const frozenAt = Number(await podman('logs', '--tail', '1', name));
+    const restored = await engine.restore({ kind: 'container', nameOrId: name });
+    assert.equal(restored.container.name, name);
+    await assertCounterGoesOn(name, frozenAt);
+  });
+
+  it('refuses to restore without a new name while the original exists, and says what to do', TIMEOUT, async () => {
+    const name = uniqueName('taken');
+    const image = `localhost/${name}:ckpt`;
+    containers.push(name);
+    images.push(image);
+    await startCounter(name);
+    await waitForCounter(name, 3);
+    await engine.checkpoint(name, { kind: 'image', name: image });
+    await assert.rejects(engine.restore({ kind: 'image', ref: image }), (err) => {
+      assert.ok(isEngineError(err, 'NAME_IN_USE'), String(err));
+      assert.match(err.hint!, /--name/);
+      return true;
+    });
+    // Once the original is gone, the same restore reuses its name.
+    await removeContainers(name);
+    const restored = await engine.restore({ kind: 'image', ref: image });
+    assert.equal(restored.container.name, name);
+  });
+
+  it('gives clear errors for containers that cannot be checkpointed', TIMEOUT, async () => {
+    await assert.rejects(engine.checkpoint(uniqueName('missing'), { kind: 'image', name: 'localhost/x:1' }), (err) => {
+      assert.ok(isEngineError(err, 'CONTAINER_NOT_FOUND'), String(err));
+      return true;
+    });
+    const name = uniqueName('stopped');
+    containers.push(name);
+    await podman('create', '--name', name, '--label', 'io.checkpoint-studio.test=1', BASE_IMAGE, 'true');
+    await assert.rejects(engine.checkpoint(name, { kind: 'image', name: `localhost/${name}:1` }), (err) => {
+      assert.ok(isEngineError(err, 'CONTAINER_NOT_RUNNING'), String(err));
+      assert.match(err.message, /created, not running/);
+      return true;
+    });
+  });
+
+  it('explains a real CRIU failure with the tail of dump.log', TIMEOUT, async () => {
+    const name = uniqueName('tcp');
+    containers.push(name);
+    // An established loopback TCP connection: CRIU refuses it without --tcp-established.
+    await podman(
+      'run', '-d', '--name', name, '--label', 'io.checkpoint-studio.test=1', BASE_IMAGE, 'sh', '-c',
+      'sleep 1000 | nc -l -p 9000 >/dev/null & sleep 0.3; sleep 1000 | nc 127.0.0.1 9000',
+    );
+    await new Promise((r) => setTimeout(r, 800));
+    await assert.rejects(engine.checkpoint(name, { kind: 'image', name: `localhost/${name}:1` }), (err) => {
+      assert.ok(isEngineError(err, 'CRIU_FAILED'), String(err));
+      assert.match(err.message, /Connected TCP socket/);
+      assert.match(err.hint!, /TCP/);
+      assert.match(err.logPath!, /dump\.log$/);
+      assert.match(err.log!, /Dumping FAILED/);
+      return true;
+    });
+    // Nothing is lost: the container is still running.
+    assert.equal((await engine.container(name))?.state, 'running');
+  });
+
+  it('removes a checkpoint image and refuses plain images', TIMEOUT, async () => {
+    const name = uniqueName('rm');
+    const image = `localhost/${name}:ckpt`;
+    containers.push(name);
+    images.push(image);
+    await startCounter(name);
+    await waitForCounter(name, 3);
+    await engine.checkpoint(name, { kind: 'image', name: image });
+    await engine.removeCheckpointImage(image);
+    assert.equal(await engine.checkpointImage(image), undefined);
+    await assert.rejects(engine.removeCheckpointImage(BASE_IMAGE), (err) => isEngineError(err, 'NOT_A_CHECKPOINT_IMAGE'));
+    assert.notEqual(await podman('images', '-q', BASE_IMAGE), '', 'the base image must survive');
+  });
+});

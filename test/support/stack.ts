@@ -1,0 +1,113 @@
+/**
+ * The real checkpoint stack for integration tests: podman + runc + CRIU 4.1.1 (installed by
+ * scripts/host-setup.sh, whose env.sh the test script sources) with an isolated podman store.
+ */
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, symlinkSync, copyFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { isolatedStoreArgs, Podman, type PodmanOptions } from '../../src/engine/index.js';
+
+const run = promisify(execFile);
+
+export const CKPT_HOME = process.env.CKPT_HOME ?? '/var/cache/checkpoint-studio';
+export const STORE_DIR = process.env.CKPT_TEST_STORE ?? join(CKPT_HOME, 'test-store');
+export const BASE_IMAGE = 'localhost/busybox:latest';
+/** Every test container carries this label, so a run can clean up what an aborted run left behind. */
+export const TEST_LABEL = 'io.checkpoint-studio.test=1';
+
+export const podmanArgs = isolatedStoreArgs(STORE_DIR);
+
+export function testPodman(extra: PodmanOptions = {}): Podman {
+  return new Podman({ globalArgs: podmanArgs, ...extra });
+}
+
+/** podman in the test store, as a person would type it; throws with stderr on failure. */
+export async function podman(...args: string[]): Promise<string> {
+  try {
+    const { stdout } = await run('podman', [...podmanArgs, ...args], { maxBuffer: 64 << 20 });
+    return stdout.trim();
+  } catch (err) {
+    const e = err as { stderr?: string; message: string };
+    throw new Error(`podman ${args.join(' ')}: ${e.stderr || e.message}`);
+  }
+}
+
+let ready: Promise<void> | undefined;
+
+/** Builds the offline busybox base image once per store and removes containers left by earlier runs. */
+export function ensureStack(): Promise<void> {
+  ready ??= (async () => {
+    if (!process.env.CONTAINERS_CONF) {
+      throw new Error('the checkpoint stack is not set up: run the tests with `npm test` (it runs scripts/host-setup.sh)');
+    }
+    mkdirSync(STORE_DIR, { recursive: true });
+    const leftovers = await podman('ps', '-aq', '--filter', `label=${TEST_LABEL}`);
+    if (leftovers) await podman('rm', '-f', '-t', '0', ...leftovers.split('\n'));
+    if ((await podman('images', '-q', BASE_IMAGE)) === '') await importBusybox();
+  })();
+  return ready;
+}
+
+async function importBusybox(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'ckpt-rootfs-'));
+  const rootfs = join(dir, 'rootfs');
+  mkdirSync(join(rootfs, 'bin'), { recursive: true });
+  mkdirSync(join(rootfs, 'tmp'));
+  if (!existsSync('/bin/busybox')) throw new Error('busybox-static is missing: run scripts/host-setup.sh');
+  copyFileSync('/bin/busybox', join(rootfs, 'bin/busybox'));
+  const { stdout } = await run('/bin/busybox', ['--list']);
+  for (const applet of stdout.split('\n').filter((a) => a && a !== 'busybox')) {
+    symlinkSync('busybox', join(rootfs, 'bin', applet));
+  }
+  await run('tar', ['-C', rootfs, '-cf', join(dir, 'rootfs.tar'), '.']);
+  await podman('import', '-q', join(dir, 'rootfs.tar'), BASE_IMAGE);
+  await run('rm', ['-rf', dir]);
+}
+
+let seq = 0;
+/** A name unique to this run, so parallel or aborted runs never collide. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${process.pid}-${Date.now().toString(36)}-${seq++}`;
+}
+
+/** Starts a container that counts up every 50 ms into /tmp/count (and stdout). */
+export async function startCounter(name: string): Promise<void> {
+  await podman(
+    'run', '-d', '--name', name, '--label', TEST_LABEL, BASE_IMAGE,
+    'sh', '-c', 'i=0; while true; do i=$((i+1)); echo $i > /tmp/count; echo $i; sleep 0.05; done',
+  );
+}
+
+/** The counter's current value, read inside the container. */
+export async function readCounter(name: string): Promise<number> {
+  return Number(await podman('exec', name, 'cat', '/tmp/count'));
+}
+
+/** Waits until the counter has reached at least `min`. */
+export async function waitForCounter(name: string, min: number, timeoutMs = 10_000): Promise<number> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await readCounter(name).catch(() => 0);
+    if (value >= min) return value;
+    if (Date.now() > until) throw new Error(`counter in ${name} stayed at ${value}, below ${min}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export async function removeContainers(...names: string[]): Promise<void> {
+  for (const n of names) await podman('rm', '-f', '-t', '0', '--ignore', n).catch(() => undefined);
+}
+
+export async function removeImages(...refs: string[]): Promise<void> {
+  for (const r of refs) await podman('rmi', '-f', '--ignore', r).catch(() => undefined);
+}
+
+export function scratchDir(): string {
+  return mkdtempSync(join(tmpdir(), 'ckpt-test-'));
+}
+
+export function listDir(dir: string): string[] {
+  return readdirSync(dir);
+}
