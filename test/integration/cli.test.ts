@@ -1,0 +1,110 @@
+/** The `ckpt` CLI as a person or a script uses it, against real podman + CRIU. */
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { ckpt } from '../support/cli.js';
+import {
+  ensureStack,
+  podman,
+  readCounter,
+  removeContainers,
+  removeImages,
+  scratchDir,
+  startCounter,
+  uniqueName,
+  waitForCounter,
+} from '../support/stack.js';
+
+const TIMEOUT = { timeout: 120_000 };
+
+describe('ckpt CLI (real podman + CRIU)', { concurrency: false }, () => {
+  const name = uniqueName('cli');
+  const image = `localhost/${name}:ckpt`;
+  const copy = `${name}-copy`;
+  let dir: string;
+
+  before(async () => {
+    await ensureStack();
+    dir = scratchDir();
+    await startCounter(name);
+    await waitForCounter(name, 30);
+  });
+  after(async () => {
+    await removeContainers(name, copy, `${name}-arch`);
+    await removeImages(image);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('ps lists the running container', TIMEOUT, () => {
+    const r = ckpt('ps');
+    assert.equal(r.code, 0, r.stderr);
+    const line = r.stdout.split('\n').find((l) => l.startsWith(name + ' '));
+    assert.ok(line, `no row for ${name} in:\n${r.stdout}`);
+    assert.match(line, /running/);
+    const json = JSON.parse(ckpt('ps', '--json').stdout) as { name: string; state: string }[];
+    assert.equal(json.find((c) => c.name === name)?.state, 'running');
+  });
+
+  it('checkpoint --image, images, inspect, restore --name: the copy goes on counting', TIMEOUT, async () => {
+    const cp = ckpt('checkpoint', name, '--image', image);
+    assert.equal(cp.code, 0, cp.stderr);
+    assert.match(cp.stdout, new RegExp(`checkpointed ${name} into image ${image}`));
+    const frozenAt = Number(await podman('logs', '--tail', '1', name));
+
+    const images = ckpt('images');
+    assert.equal(images.code, 0, images.stderr);
+    const row = images.stdout.split('\n').find((l) => l.startsWith(image));
+    assert.ok(row, images.stdout);
+    assert.match(row, new RegExp(`${name}\\s+4\\.1\\.1`));
+
+    const human = ckpt('inspect', image);
+    assert.equal(human.code, 0, human.stderr);
+    assert.match(human.stdout, /CRIU\s+4\.1\.1\n/);
+    assert.match(human.stdout, new RegExp(`Name\\s+${name}\\n`));
+    assert.match(human.stdout, /Runtime\s+runc\n/);
+    const json = JSON.parse(ckpt('inspect', image, '--json').stdout) as { annotations: Record<string, string> };
+    assert.equal(json.annotations['io.podman.annotations.checkpoint.criu.version'], '40101');
+
+    const taken = ckpt('restore', image);
+    assert.equal(taken.code, 1);
+    assert.match(taken.stderr, /still exists/);
+    assert.match(taken.stderr, /Next step: .*--name/);
+
+    const rs = ckpt('restore', image, '--name', copy);
+    assert.equal(rs.code, 0, rs.stderr);
+    assert.match(rs.stdout, new RegExp(`restored ${copy} .*running`));
+    const first = await readCounter(copy);
+    assert.ok(first >= frozenAt, `copy restarted: ${first} < ${frozenAt}`);
+    await waitForCounter(copy, first + 5);
+  });
+
+  it('checkpoint --export and restore --import', TIMEOUT, async () => {
+    const file = join(dir, 'copy.tar.gz');
+    const cp = ckpt('checkpoint', copy, '--export', file, '--compress', 'gzip', '--leave-running');
+    assert.equal(cp.code, 0, cp.stderr);
+    assert.match(cp.stdout, /into archive .*copy\.tar\.gz/);
+    const rs = ckpt('restore', '--import', file, '--name', `${name}-arch`);
+    assert.equal(rs.code, 0, rs.stderr);
+    const value = await readCounter(`${name}-arch`);
+    await waitForCounter(`${name}-arch`, value + 5);
+  });
+
+  it('exit codes and messages scripts can rely on', TIMEOUT, () => {
+    const missing = ckpt('checkpoint', 'no-such-container-xyz', '--image', 'localhost/x:1');
+    assert.equal(missing.code, 3);
+    assert.match(missing.stderr, /no such container\nNext step: /);
+    const both = ckpt('checkpoint', name, '--image', 'localhost/x:1', '--export', '/tmp/x.tar');
+    assert.equal(both.code, 2);
+    assert.match(both.stderr, /either --image or --export/);
+    const notRunning = ckpt('checkpoint', name, '--image', 'localhost/x:2');
+    assert.equal(notRunning.code, 1);
+    assert.match(notRunning.stderr, /checkpointed, not running/);
+    const noImage = ckpt('inspect', 'localhost/does-not-exist:1');
+    assert.equal(noImage.code, 3);
+    assert.equal(ckpt('frobnicate').code, 2);
+    const help = ckpt('restore', '--help');
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /Usage: ckpt restore/);
+  });
+});
