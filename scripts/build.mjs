@@ -1,7 +1,7 @@
 // Bundles the CLI (and, from the extension issue on, the extension) and the tests with esbuild.
 // Tests are bundled too: execa is ESM-only and Node 20 cannot require() it from CommonJS.
 import { build } from 'esbuild';
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: 'linked', logLevel: 'warning' };
@@ -15,6 +15,8 @@ function testEntries(dir) {
   }
   return out;
 }
+
+rmSync('out', { recursive: true, force: true });
 
 await Promise.all([
   build({ ...common, entryPoints: ['src/cli/ckpt.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }),

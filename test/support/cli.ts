@@ -1,23 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { projectRoot } from './paths.js';
 import { STORE_DIR } from './stack.js';
 
 export interface CliRun {
   code: number;
   stdout: string;
   stderr: string;
-}
-
-/** The project root, found upwards from this (bundled) file. */
-function projectRoot(): string {
-  let dir = __dirname;
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error('project root not found');
-    dir = up;
-  }
-  return dir;
 }
 
 const CLI = join(projectRoot(), 'dist', 'cli.js');

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# `npm test`: sets up the real checkpoint stack, installs and builds, type-checks, then runs every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/host-setup.sh
+source "${CKPT_HOME:-/var/cache/checkpoint-studio}/env.sh"
+bash scripts/deps.sh
+npx tsc -p .
+# One file at a time: the integration tests share one podman store and CRIU freezes are CPU-heavy on 2 cores.
+node --test --test-concurrency=1 out/test/unit out/test/integration

@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { mergeInspect, parseContainerInspect, parseContainerList } from '../../src/engine/podman/containers.js';
+import { parseCheckpointImages } from '../../src/engine/podman/checkpointImages.js';
+import { parsePodmanInfo, minimumCriuFor } from '../../src/engine/podman/hostFacts.js';
+import { parseStatsOutput } from '../../src/engine/podman/stats.js';
+
+describe('container parsing', () => {
+  const ps = [
+    { Id: 'a1', Names: ['web'], Image: 'localhost/busybox:latest', ImageID: 'i1', State: 'running', Status: 'Up', Created: 1700000000,
+      Labels: { 'devcontainer.local_folder': '/home/me/proj', 'devcontainer.config_file': '/home/me/proj/.devcontainer/devcontainer.json' } },
+    { Id: 'b2', Names: ['old'], Image: 'x', State: 'exited', Labels: null },
+    { Id: 'c3', Names: ['weird'], State: 'something-new', Labels: { n: 5 } },
+  ];
+
+  it('reads names, states, labels and dev-container labels', () => {
+    const [web, old, weird] = parseContainerList(ps);
+    assert.equal(web!.name, 'web');
+    assert.equal(web!.state, 'running');
+    assert.equal(web!.created?.toISOString(), '2023-11-14T22:13:20.000Z');
+    assert.deepEqual(web!.devContainer, { localFolder: '/home/me/proj', configFile: '/home/me/proj/.devcontainer/devcontainer.json' });
+    assert.equal(old!.devContainer, undefined);
+    assert.deepEqual(old!.labels, {});
+    assert.equal(weird!.state, 'unknown');
+    assert.deepEqual(weird!.labels, {}, 'non-string label values are dropped');
+  });
+
+  it('marks checkpointed and restored containers from inspect', () => {
+    const inspect = parseContainerInspect([
+      { Id: 'a1', State: { Checkpointed: false, RestoredAt: '2026-01-01T00:00:00Z' }, StaticDir: '/s/a1' },
+      { Id: 'b2', State: { Checkpointed: true, RestoredAt: '0001-01-01T00:00:00Z' } },
+    ]);
+    const merged = mergeInspect(parseContainerList(ps), inspect);
+    assert.equal(merged[0]!.restored, true);
+    assert.equal(merged[1]!.state, 'checkpointed');
+    assert.equal(merged[1]!.restored, false);
+    assert.equal(merged[2]!.state, 'unknown', 'containers missing from inspect are kept as listed');
+  });
+
+  it('survives output that is not a list', () => {
+    assert.deepEqual(parseContainerList(null), []);
+    assert.deepEqual(parseContainerList({ Id: 'x' }), []);
+  });
+});
+
+describe('checkpoint image parsing', () => {
+  it('keeps only images with checkpoint annotations from any of the three families', () => {
+    const images = parseCheckpointImages([
+      { Id: 'p', RepoTags: ['localhost/p:1'], Size: 10, Created: '2026-01-02T00:00:00Z',
+        Annotations: { 'io.podman.annotations.checkpoint.runtime.name': 'runc' } },
+      { Id: 'k', Annotations: { 'io.kubernetes.cri-o.annotations.checkpoint.name': 'c' } },
+      { Id: 'c', Annotations: { 'org.criu.checkpoint.container.name': 'c' } },
+      { Id: 'plain', RepoTags: ['localhost/busybox:latest'], Annotations: {} },
+      { Id: 'none' },
+    ]);
+    assert.deepEqual(images.map((i) => i.id), ['p', 'k', 'c']);
+    assert.deepEqual(images[0]!.names, ['localhost/p:1']);
+    assert.equal(images[0]!.created?.toISOString(), '2026-01-02T00:00:00.000Z');
+  });
+});
+
+describe('host facts', () => {
+  it('reads the values podman writes into annotations', () => {
+    const f = parsePodmanInfo({
+      host: { arch: 'amd64', kernel: '6.18.1', cgroupVersion: 'v2', distribution: { distribution: 'debian', version: '12' },
+        ociRuntime: { name: 'runc', version: 'runc version 1.1.5\ncommit: x\n' }, conmon: { version: 'conmon version 2.1.6' },
+        security: { rootless: false } },
+      store: { graphRoot: '/var/lib/containers/storage' },
+      version: { Version: '4.3.1' },
+    });
+    assert.equal(f.runtimeVersion, 'runc version 1.1.5\ncommit: x', 'multi-line, trailing newline trimmed');
+    assert.equal(f.podmanVersion, '4.3.1');
+    assert.equal(f.distributionName, 'debian');
+    assert.equal(f.rootless, false);
+  });
+
+  it('needs CRIU 4.1 on kernels from 6.13 on', () => {
+    assert.equal(minimumCriuFor('6.18.44-fc'), 40100);
+    assert.equal(minimumCriuFor('6.13.0'), 40100);
+    assert.equal(minimumCriuFor('7.0.1'), 40100);
+    assert.equal(minimumCriuFor('6.12.9'), 31100);
+    assert.equal(minimumCriuFor('5.10.0-28-amd64'), 31100);
+  });
+});
+
+describe('--print-stats', () => {
+  it('parses checkpoint and restore statistics', () => {
+    const cp = parseStatsOutput(JSON.stringify({ podman_checkpoint_duration: 739037, container_statistics: [
+      { Id: 'abc', runtime_checkpoint_duration: 222490, criu_statistics: { freezing_time: 101177, pages_written: 32 } }] }));
+    assert.deepEqual(cp, { containerId: 'abc', totalMicros: 739037, runtimeMicros: 222490, criu: { freezing_time: 101177, pages_written: 32 } });
+    const rs = parseStatsOutput(JSON.stringify({ podman_restore_duration: 5, container_statistics: [{ Id: 'd', runtime_restore_duration: 3 }] }));
+    assert.equal(rs?.totalMicros, 5);
+    assert.equal(rs?.runtimeMicros, 3);
+    assert.equal(parseStatsOutput('abc123\n'), undefined, 'older podman prints the ID only');
+  });
+});
