@@ -20,5 +20,5 @@ rmSync('out', { recursive: true, force: true });
 
 await Promise.all([
   build({ ...common, entryPoints: ['src/cli/ckpt.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }),
-  build({ ...common, entryPoints: testEntries('test'), outdir: 'out', outbase: '.' }),
+  build({ ...common, entryPoints: [...testEntries('test'), 'bench/checkpointRestore.ts'], outdir: 'out', outbase: '.' }),
 ]);

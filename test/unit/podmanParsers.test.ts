@@ -1,45 +1,47 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { mergeInspect, parseContainerInspect, parseContainerList } from '../../src/engine/podman/containers.js';
+import { parseContainers } from '../../src/engine/podman/containers.js';
 import { parseCheckpointImages } from '../../src/engine/podman/checkpointImages.js';
 import { parsePodmanInfo, minimumCriuFor } from '../../src/engine/podman/hostFacts.js';
 import { parseStatsOutput } from '../../src/engine/podman/stats.js';
 
 describe('container parsing', () => {
-  const ps = [
-    { Id: 'a1', Names: ['web'], Image: 'localhost/busybox:latest', ImageID: 'i1', State: 'running', Status: 'Up', Created: 1700000000,
-      Labels: { 'devcontainer.local_folder': '/home/me/proj', 'devcontainer.config_file': '/home/me/proj/.devcontainer/devcontainer.json' } },
-    { Id: 'b2', Names: ['old'], Image: 'x', State: 'exited', Labels: null },
-    { Id: 'c3', Names: ['weird'], State: 'something-new', Labels: { n: 5 } },
+  const inspect = [
+    { Id: 'a1', Name: 'web', ImageName: 'localhost/busybox:latest', Image: 'i1', Created: '2023-11-14T22:13:20Z', StaticDir: '/s/a1',
+      State: { Status: 'running', Checkpointed: false, Restored: true, RestoredAt: '2026-01-01T00:00:00Z', StartedAt: '2026-01-01T00:00:00Z' },
+      Config: { Labels: { 'devcontainer.local_folder': '/home/me/proj', 'devcontainer.config_file': '/home/me/proj/.devcontainer/devcontainer.json' } } },
+    { Id: 'b2', Name: 'old', State: { Status: 'exited', ExitCode: 137, Checkpointed: true, RestoredAt: '0001-01-01T00:00:00Z' }, Config: { Labels: null } },
+    { Id: 'c3', Name: 'weird', State: { Status: 'something-new' }, Config: { Labels: { n: 5 } } },
+    { Id: 'd4', Name: 'again', State: { Status: 'running', Checkpointed: true, RestoredAt: '0001-01-01T00:00:00Z' } },
   ];
 
   it('reads names, states, labels and dev-container labels', () => {
-    const [web, old, weird] = parseContainerList(ps);
+    const [web, old, weird] = parseContainers(inspect);
     assert.equal(web!.name, 'web');
+    assert.equal(web!.image, 'localhost/busybox:latest');
     assert.equal(web!.state, 'running');
+    assert.equal(web!.restored, true);
+    assert.equal(web!.staticDir, '/s/a1');
     assert.equal(web!.created?.toISOString(), '2023-11-14T22:13:20.000Z');
     assert.deepEqual(web!.devContainer, { localFolder: '/home/me/proj', configFile: '/home/me/proj/.devcontainer/devcontainer.json' });
     assert.equal(old!.devContainer, undefined);
     assert.deepEqual(old!.labels, {});
+    assert.equal(old!.exitCode, 137);
     assert.equal(weird!.state, 'unknown');
     assert.deepEqual(weird!.labels, {}, 'non-string label values are dropped');
   });
 
-  it('marks checkpointed and restored containers from inspect', () => {
-    const inspect = parseContainerInspect([
-      { Id: 'a1', State: { Checkpointed: false, RestoredAt: '2026-01-01T00:00:00Z' }, StaticDir: '/s/a1' },
-      { Id: 'b2', State: { Checkpointed: true, RestoredAt: '0001-01-01T00:00:00Z' } },
-    ]);
-    const merged = mergeInspect(parseContainerList(ps), inspect);
-    assert.equal(merged[0]!.restored, true);
-    assert.equal(merged[1]!.state, 'checkpointed');
-    assert.equal(merged[1]!.restored, false);
-    assert.equal(merged[2]!.state, 'unknown', 'containers missing from inspect are kept as listed');
+  it('marks a stopped container with a checkpoint as checkpointed, a running one (leave-running) as running', () => {
+    const [, old, , again] = parseContainers(inspect);
+    assert.equal(old!.state, 'checkpointed');
+    assert.equal(old!.restored, false);
+    assert.equal(again!.state, 'running');
+    assert.equal(again!.restored, false);
   });
 
   it('survives output that is not a list', () => {
-    assert.deepEqual(parseContainerList(null), []);
-    assert.deepEqual(parseContainerList({ Id: 'x' }), []);
+    assert.deepEqual(parseContainers(null), []);
+    assert.deepEqual(parseContainers({ Id: 'x' }), []);
   });
 });
 

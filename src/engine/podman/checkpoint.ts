@@ -76,7 +76,7 @@ export async function checkpointContainer(
     });
   }
   const what = `checkpointing ${found.name}`;
-  const stdout = await withCriuLog(exec, what, found.id, 'dump.log', () => exec.podman(args, what, options));
+  const stdout = await withCriuLog(what, found.staticDir, 'dump.log', () => exec.podman(args, what, options));
   const stats = parseStatsOutput(stdout);
   const base = { containerId: found.id, containerName: found.name, stats };
   // Podman can exit 0 having done nothing (e.g. --export with --create-image): check the result exists.

@@ -1,5 +1,5 @@
 import { CheckpointMarkerAnnotations } from '../annotations.js';
-import { EngineError } from '../errors.js';
+import { EngineError, isEngineError } from '../errors.js';
 import type { PodmanExec, RunOptions } from './exec.js';
 import { asArray, asObject, num, str, stringMap, time } from './json.js';
 
@@ -52,15 +52,19 @@ export async function listCheckpointImages(exec: PodmanExec, options: RunOptions
   return images.sort((a, b) => (b.created?.getTime() ?? 0) - (a.created?.getTime() ?? 0));
 }
 
-/** One image by name or ID: the checkpoint image, or undefined when there is no such image. */
+/** One image by name or ID (one podman call): the checkpoint image, or undefined when there is no such image. */
 export async function findCheckpointImage(
   exec: PodmanExec,
   ref: string,
   options: RunOptions = {},
 ): Promise<CheckpointImage | undefined> {
-  const exists = await exec.runProgram(exec.podmanPath, [...exec.globalArgs, 'image', 'exists', '--', ref], options);
-  if (exists.exitCode !== 0) return undefined;
-  const json = await exec.podmanJson(['image', 'inspect', '--', ref], `inspecting image ${ref}`, options);
+  let json: unknown;
+  try {
+    json = await exec.podmanJson(['image', 'inspect', '--', ref], `inspecting image ${ref}`, options);
+  } catch (err) {
+    if (isEngineError(err, 'IMAGE_NOT_FOUND')) return undefined;
+    throw err;
+  }
   const [image] = parseCheckpointImages(json);
   if (!image) {
     throw new EngineError('NOT_A_CHECKPOINT_IMAGE', `${ref} is not a checkpoint image (it has no checkpoint annotations)`, {
@@ -81,6 +85,7 @@ export async function removeCheckpointImage(exec: PodmanExec, ref: string, optio
   // Removing by name drops just that tag when the image has several, as `podman rmi NAME` does.
   await exec.podman(['rmi', '--', ref], `removing ${ref}`, options);
   const still = await exec.runProgram(exec.podmanPath, [...exec.globalArgs, 'image', 'exists', '--', ref], options);
+  // `podman rmi` can exit 0 having removed nothing: check the result, not the exit code.
   if (still.exitCode === 0) {
     throw new EngineError('NOTHING_DONE', `removing ${ref}: podman reported success but the image is still there`, {
       hint: 'check whether a container still uses it: `podman ps -a --filter ancestor=' + ref + '`',

@@ -1,5 +1,6 @@
+import { isEngineError } from '../errors.js';
 import type { PodmanExec, RunOptions } from './exec.js';
-import { asArray, asObject, bool, str, stringMap, time } from './json.js';
+import { asArray, asObject, bool, num, str, stringMap, time } from './json.js';
 
 export type ContainerState =
   | 'running'
@@ -8,7 +9,6 @@ export type ContainerState =
   | 'exited'
   | 'stopped'
   | 'checkpointed'
-  | 'restored'
   | 'unknown';
 
 /** The labels the devcontainers CLI puts on a dev container (devcontainers/cli singleContainer.ts). */
@@ -21,73 +21,51 @@ export const DevContainerLabel = {
 export interface ContainerSummary {
   id: string;
   name: string;
-  /** The image name as podman shows it. */
+  /** The image name the container was created from. */
   image: string;
   imageId: string;
-  /** Podman's own state, with `checkpointed` for a stopped container whose checkpoint can be restored in place. */
+  /** Podman's state, with `checkpointed` for a stopped container whose checkpoint can be restored in place. */
   state: ContainerState;
-  /** Running after a restore (podman keeps `running` as the state). */
+  /** Running from a restore (podman shows it as plain `running`). */
   restored: boolean;
-  status: string;
   created?: Date;
+  startedAt?: Date;
+  exitCode: number;
   labels: Record<string, string>;
   /** Present when the devcontainers tooling made this container. */
   devContainer?: { localFolder: string; configFile?: string };
+  /** The folder holding the container's runtime files (CRIU's dump.log ends up here). */
+  staticDir: string;
 }
 
 const KNOWN_STATES = new Set<ContainerState>(['running', 'paused', 'created', 'exited', 'stopped']);
 
-/** Parses `podman ps -a --format json`. */
-export function parseContainerList(json: unknown): ContainerSummary[] {
+/**
+ * Parses `podman container inspect` output. Inspect (unlike `ps`) says whether a container was checkpointed
+ * or restored, so it is the one source for container records.
+ */
+export function parseContainers(json: unknown): ContainerSummary[] {
   return asArray(json).map((item) => {
     const c = asObject(item);
-    const labels = stringMap(c.Labels);
-    const rawState = str(c.State).toLowerCase() as ContainerState;
+    const s = asObject(c.State);
+    const labels = stringMap(asObject(c.Config).Labels);
+    const raw = str(s.Status).toLowerCase() as ContainerState;
+    const podmanState: ContainerState = KNOWN_STATES.has(raw) ? raw : 'unknown';
+    const checkpointed = bool(s.Checkpointed) && podmanState !== 'running';
     return {
       id: str(c.Id),
-      name: str(asArray(c.Names)[0]),
-      image: str(c.Image),
-      imageId: str(c.ImageID),
-      state: KNOWN_STATES.has(rawState) ? rawState : 'unknown',
-      restored: false,
-      status: str(c.Status),
-      created: time(c.Created) ?? time(c.CreatedAt),
+      name: str(c.Name),
+      image: str(c.ImageName),
+      imageId: str(c.Image),
+      state: checkpointed ? 'checkpointed' : podmanState,
+      restored: podmanState === 'running' && (bool(s.Restored) || time(s.RestoredAt) !== undefined),
+      created: time(c.Created),
+      startedAt: time(s.StartedAt),
+      exitCode: num(s.ExitCode),
       labels,
       devContainer: devContainerOf(labels),
-    };
-  });
-}
-
-/** The fields of `podman container inspect` that `ps` lacks: whether a checkpoint or restore happened. */
-export interface ContainerInspectState {
-  id: string;
-  checkpointed: boolean;
-  restored: boolean;
-  /** The folder holding the container's runtime files (dump.log ends up here). */
-  staticDir: string;
-}
-
-export function parseContainerInspect(json: unknown): ContainerInspectState[] {
-  return asArray(json).map((item) => {
-    const c = asObject(item);
-    const state = asObject(c.State);
-    return {
-      id: str(c.Id),
-      checkpointed: bool(state.Checkpointed),
-      restored: bool(state.Restored) || time(state.RestoredAt) !== undefined,
       staticDir: str(c.StaticDir),
     };
-  });
-}
-
-/** Folds inspect's checkpoint/restore flags into the list. */
-export function mergeInspect(list: ContainerSummary[], states: ContainerInspectState[]): ContainerSummary[] {
-  const byId = new Map(states.map((s) => [s.id, s]));
-  return list.map((c) => {
-    const s = byId.get(c.id);
-    if (!s) return c;
-    const state = s.checkpointed && c.state !== 'running' ? 'checkpointed' : c.state;
-    return { ...c, state, restored: s.restored && c.state === 'running' };
   });
 }
 
@@ -97,30 +75,34 @@ export function devContainerOf(labels: Record<string, string>): ContainerSummary
   return { localFolder, configFile: labels[DevContainerLabel.ConfigFile] };
 }
 
-/** Lists containers in two podman calls whatever their number: `ps` and one `inspect` of them all. */
+/** Lists containers in two podman calls whatever their number: the IDs, then one inspect of them all. */
 export async function listContainers(exec: PodmanExec, options: RunOptions = {}): Promise<ContainerSummary[]> {
-  const list = parseContainerList(await exec.podmanJson(['ps', '-a', '--format', 'json'], 'listing containers', options));
-  if (list.length === 0) return list;
+  const ids = (await exec.podman(['ps', '-a', '-q', '--no-trunc'], 'listing containers', options)).split('\n').filter(Boolean);
+  if (ids.length === 0) return [];
   try {
-    const ids = list.map((c) => c.id);
-    const inspected = await exec.podmanJson(['container', 'inspect', '--', ...ids], 'inspecting containers', options);
-    return mergeInspect(list, parseContainerInspect(inspected));
+    return parseContainers(await exec.podmanJson(['container', 'inspect', '--', ...ids], 'inspecting containers', options));
   } catch (err) {
-    // A container removed between the two calls makes inspect fail; the list itself is still right.
-    exec.logger.warn(`could not read checkpoint states: ${(err as Error).message}`);
-    return list;
+    // A container removed between the two calls fails the whole inspect: list again once.
+    if (!isEngineError(err, 'CONTAINER_NOT_FOUND')) throw err;
+    const again = (await exec.podman(['ps', '-a', '-q', '--no-trunc'], 'listing containers', options)).split('\n').filter(Boolean);
+    if (again.length === 0) return [];
+    return parseContainers(await exec.podmanJson(['container', 'inspect', '--', ...again], 'inspecting containers', options));
   }
 }
 
-/** One container by name or ID, or undefined when there is none. */
+/** One container by name or ID (one podman call), or undefined when there is none. */
 export async function findContainer(
   exec: PodmanExec,
   nameOrId: string,
   options: RunOptions = {},
 ): Promise<ContainerSummary | undefined> {
-  const all = await listContainers(exec, options);
-  return (
-    all.find((c) => c.name === nameOrId || c.id === nameOrId) ??
-    (nameOrId.length >= 3 ? all.find((c) => c.id.startsWith(nameOrId)) : undefined)
-  );
+  try {
+    const [found] = parseContainers(
+      await exec.podmanJson(['container', 'inspect', '--', nameOrId], `inspecting container ${nameOrId}`, options),
+    );
+    return found;
+  } catch (err) {
+    if (isEngineError(err, 'CONTAINER_NOT_FOUND')) return undefined;
+    throw err;
+  }
 }

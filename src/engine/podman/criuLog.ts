@@ -1,6 +1,5 @@
 import { join } from 'node:path';
 import { isEngineError } from '../errors.js';
-import type { PodmanExec } from './exec.js';
 import { criuFailure, readTail } from './failures.js';
 
 /**
@@ -8,20 +7,15 @@ import { criuFailure, readTail } from './failures.js';
  * container's own dump.log / restore.log (podman does not expose its path, podman#25154).
  */
 export async function withCriuLog<T>(
-  exec: PodmanExec,
   what: string,
-  containerId: string | undefined,
+  staticDir: string | undefined,
   logName: 'dump.log' | 'restore.log',
   run: () => Promise<T>,
 ): Promise<T> {
   try {
     return await run();
   } catch (err) {
-    if (!isEngineError(err, 'CRIU_FAILED') || err.logPath || !containerId) throw err;
-    const staticDir = await exec
-      .podman(['container', 'inspect', '--format', '{{.StaticDir}}', '--', containerId], 'finding the CRIU log')
-      .then((out) => out.trim(), () => '');
-    if (!staticDir) throw err;
+    if (!isEngineError(err, 'CRIU_FAILED') || err.logPath || !staticDir) throw err;
     const logPath = join(staticDir, logName);
     const log = await readTail(logPath);
     if (!log) throw err;

@@ -70,7 +70,7 @@ export async function restoreContainer(
   const args = restoreArgs(source, options);
   const what = `restoring ${describeSource(source)}`;
   await preflight(exec, source, options, what);
-  const stdout = await withCriuLog(exec, what, undefined, 'restore.log', () => exec.podman(args, what, options));
+  const stdout = await withCriuLog(what, undefined, 'restore.log', () => exec.podman(args, what, options));
   const stats = parseStatsOutput(stdout);
   const wanted = stats?.containerId ?? options.name ?? (source.kind === 'container' ? source.nameOrId : undefined);
   const container = wanted ? await findContainer(exec, wanted, options) : undefined;
