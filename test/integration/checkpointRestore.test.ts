@@ -32,6 +32,11 @@ async function assertCounterGoesOn(copy: string, checkpointedAt: number): Promis
   assert.ok(later > first, 'restored counter does not go on counting');
 }
 
+/** The value the counter printed last: for a checkpointed container, the value it was frozen at. */
+async function lastLogged(name: string): Promise<number> {
+  return Number(await podman('logs', '--tail', '1', name));
+}
+
 function magic(path: string): Buffer {
   const fd = openSync(path, 'r');
   const buf = Buffer.alloc(262);
@@ -45,6 +50,18 @@ describe('checkpoint and restore (real podman + CRIU)', { concurrency: false }, 
   const images: string[] = [];
   let dir: string;
 
+  /** A running counter that has reached `min`, with an image name and a copy name, all cleaned up after. */
+  async function counting(prefix: string, min: number) {
+    const name = uniqueName(prefix);
+    const image = `localhost/${name}:ckpt`;
+    const copy = `${name}-copy`;
+    containers.push(name, copy);
+    images.push(image);
+    await startCounter(name);
+    await waitForCounter(name, min);
+    return { name, image, copy };
+  }
+
   before(async () => {
     await ensureStack();
     dir = scratchDir();
@@ -56,13 +73,7 @@ describe('checkpoint and restore (real podman + CRIU)', { concurrency: false }, 
   });
 
   it('checkpoints into an image and restores a copy whose counter goes on', TIMEOUT, async () => {
-    const name = uniqueName('counter');
-    const copy = `${name}-copy`;
-    const image = `localhost/${name}:ckpt`;
-    containers.push(name, copy);
-    images.push(image);
-    await startCounter(name);
-    await waitForCounter(name, 30);
+    const { name, image, copy } = await counting('counter', 30);
 
     const result = await engine.checkpoint(name, { kind: 'image', name: image });
     assert.equal(result.containerName, name);
@@ -70,7 +81,7 @@ describe('checkpoint and restore (real podman + CRIU)', { concurrency: false }, 
     assert.ok(result.image.names.includes(image));
     assert.equal(result.image.annotations[PodmanAnnotation.Name], name);
     assert.equal((await engine.container(name))?.state, 'checkpointed');
-    const frozenAt = Number(await podman('logs', '--tail', '1', name));
+    const frozenAt = await lastLogged(name);
     assert.ok(frozenAt >= 30);
 
     const listed = await engine.listCheckpointImages();
@@ -86,12 +97,7 @@ describe('checkpoint and restore (real podman + CRIU)', { concurrency: false }, 
   });
 
   it("records this host's real facts in the image annotations", TIMEOUT, async () => {
-    const name = uniqueName('facts');
-    const image = `localhost/${name}:ckpt`;
-    containers.push(name);
-    images.push(image);
-    await startCounter(name);
-    await waitForCounter(name, 3);
+    const { name, image } = await counting('facts', 3);
     const { image: img } = await engine.checkpoint(name, { kind: 'image', name: image });
     const a = img!.annotations;
     // Compare with sources independent of podman: the kernel, Node, the CRIU binary itself.
@@ -119,16 +125,12 @@ describe('checkpoint and restore (real podman + CRIU)', { concurrency: false }, 
 
   for (const compression of ['zstd', 'gzip', 'none'] as const) {
     it(`exports a ${compression} archive and restores from it`, TIMEOUT, async () => {
-      const name = uniqueName(`arch-${compression}`);
-      const copy = `${name}-copy`;
-      containers.push(name, copy);
-      await startCounter(name);
-      await waitForCounter(name, 30);
+      const { name, copy } = await counting(`arch-${compression}`, 30);
       const path = join(dir, `${name}.tar`);
       const result = await engine.checkpoint(name, { kind: 'archive', path, compression });
       assert.ok(result.archive && result.archive.size > 0);
       assert.ok(MAGIC[compression](magic(path)), `${path} is not ${compression}`);
-      const frozenAt = Number(await podman('logs', '--tail', '1', name));
+      const frozenAt = await lastLogged(name);
 
       const restored = await engine.restore({ kind: 'archive', path }, { name: copy });
       assert.equal(restored.container.name, copy);
@@ -137,12 +139,7 @@ describe('checkpoint and restore (real podman + CRIU)', { concurrency: false }, 
   }
 
   it('leave-running keeps the original counting', TIMEOUT, async () => {
-    const name = uniqueName('leave');
-    const image = `localhost/${name}:ckpt`;
-    containers.push(name);
-    images.push(image);
-    await startCounter(name);
-    await waitForCounter(name, 5);
+    const { name, image } = await counting('leave', 5);
     await engine.checkpoint(name, { kind: 'image', name: image }, { leaveRunning: true });
     const c = await engine.container(name);
     assert.equal(c?.state, 'running');
@@ -151,25 +148,17 @@ describe('checkpoint and restore (real podman + CRIU)', { concurrency: false }, 
   });
 
   it('restores a checkpointed container in place', TIMEOUT, async () => {
-    const name = uniqueName('inplace');
-    containers.push(name);
-    await startCounter(name);
-    await waitForCounter(name, 30);
+    const { name } = await counting('inplace', 30);
     const path = join(dir, `${name}.tar.zst`);
     await engine.checkpoint(name, { kind: 'archive', path });
-    const frozenAt = Number(await podman('logs', '--tail', '1', name));
+    const frozenAt = await lastLogged(name);
     const restored = await engine.restore({ kind: 'container', nameOrId: name });
     assert.equal(restored.container.name, name);
     await assertCounterGoesOn(name, frozenAt);
   });
 
   it('refuses to restore without a new name while the original exists, and says what to do', TIMEOUT, async () => {
-    const name = uniqueName('taken');
-    const image = `localhost/${name}:ckpt`;
-    containers.push(name);
-    images.push(image);
-    await startCounter(name);
-    await waitForCounter(name, 3);
+    const { name, image } = await counting('taken', 3);
     await engine.checkpoint(name, { kind: 'image', name: image });
     await assert.rejects(engine.restore({ kind: 'image', ref: image }), (err) => {
       assert.ok(isEngineError(err, 'NAME_IN_USE'), String(err));
@@ -219,12 +208,7 @@ describe('checkpoint and restore (real podman + CRIU)', { concurrency: false }, 
   });
 
   it('removes a checkpoint image and refuses plain images', TIMEOUT, async () => {
-    const name = uniqueName('rm');
-    const image = `localhost/${name}:ckpt`;
-    containers.push(name);
-    images.push(image);
-    await startCounter(name);
-    await waitForCounter(name, 3);
+    const { name, image } = await counting('rm', 3);
     await engine.checkpoint(name, { kind: 'image', name: image });
     await engine.removeCheckpointImage(image);
     assert.equal(await engine.checkpointImage(image), undefined);
