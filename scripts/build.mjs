@@ -1,7 +1,7 @@
-// Bundles the CLI (and, from the extension issue on, the extension) and the tests with esbuild.
+// Bundles the extension, its webview script, the CLI, the tests and the benchmarks with esbuild.
 // Tests are bundled too: execa is ESM-only and Node 20 cannot require() it from CommonJS.
 import { build } from 'esbuild';
-import { readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: 'linked', logLevel: 'warning' };
@@ -17,8 +17,12 @@ function testEntries(dir) {
 }
 
 rmSync('out', { recursive: true, force: true });
+mkdirSync('dist', { recursive: true });
 
 await Promise.all([
+  build({ ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'], metafile: true })
+    .then((r) => writeFileSync('dist/extension.meta.json', JSON.stringify(r.metafile))),
+  build({ ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: ['src/webview/inspect.ts'], outfile: 'dist/webview/inspect.js' }),
   build({ ...common, entryPoints: ['src/cli/ckpt.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }),
-  build({ ...common, entryPoints: [...testEntries('test'), 'bench/checkpointRestore.ts'], outdir: 'out', outbase: '.' }),
+  build({ ...common, entryPoints: [...testEntries('test'), 'bench/checkpointRestore.ts'], outdir: 'out', outbase: '.', external: ['vscode'] }),
 ]);

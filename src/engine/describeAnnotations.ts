@@ -75,3 +75,8 @@ export function describeCheckpointAnnotations(annotations: Record<string, string
   if (other.length) groups.push({ title: 'Other', fields: other });
   return groups;
 }
+
+/** The name of the container a checkpoint image came from, from whichever family recorded it. */
+export function checkpointContainerName(annotations: Record<string, string>): string | undefined {
+  return annotations[PodmanAnnotation.Name] ?? annotations[CrioAnnotation.Name] ?? annotations[CriuAnnotation.ContainerName];
+}

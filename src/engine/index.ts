@@ -4,7 +4,7 @@ export { criuVersionFromNumber, parseCriuVersionOutput, type CriuVersion } from 
 export { describeError, EngineError, isEngineError, type EngineErrorCode } from './errors.js';
 export { silentLogger, type Logger } from './logger.js';
 export { Podman } from './podman/Podman.js';
-export type { PodmanOptions, RunOptions } from './podman/exec.js';
+export type { PodmanOptions, ProgressOptions, RunOptions } from './podman/exec.js';
 export { isolatedStoreArgs } from './podman/store.js';
 export type { HostFacts } from './podman/hostFacts.js';
 export { DevContainerLabel, type ContainerState, type ContainerSummary } from './podman/containers.js';
@@ -12,4 +12,11 @@ export type { ArchiveCompression, CheckpointOptions, CheckpointResult, Checkpoin
 export { isCheckpointAnnotations, type CheckpointImage } from './podman/checkpointImages.js';
 export type { RestoreOptions, RestoreResult, RestoreSource } from './podman/restore.js';
 export type { CheckpointRestoreStats } from './podman/stats.js';
-export { describeCheckpointAnnotations, type AnnotationField, type AnnotationGroup } from './describeAnnotations.js';
+export type { PodmanEvent } from './podman/events.js';
+export {
+  checkpointContainerName,
+  describeCheckpointAnnotations,
+  type AnnotationField,
+  type AnnotationGroup,
+} from './describeAnnotations.js';
+export { buildInspectModel, type InspectField, type InspectModel, type Verdict } from './inspect.js';

@@ -1,7 +1,7 @@
 import type { ArchiveCompression, CheckpointTarget } from '../../engine/index.js';
 import { resolve } from 'node:path';
 import { UsageError, type CliCommand } from '../command.js';
-import { formatMicros, formatSize, toJson } from '../format.js';
+import { formatMicros, formatSize, toJson } from '../../shared/format.js';
 
 const COMPRESSIONS: ArchiveCompression[] = ['zstd', 'gzip', 'none'];
 

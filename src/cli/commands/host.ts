@@ -1,5 +1,5 @@
 import type { CliCommand } from '../command.js';
-import { firstLine, table, toJson } from '../format.js';
+import { firstLine, table, toJson } from '../../shared/format.js';
 
 export const host: CliCommand = {
   name: 'host',

@@ -1,6 +1,6 @@
 import { PodmanAnnotation, criuVersionFromNumber } from '../../engine/index.js';
 import type { CliCommand } from '../command.js';
-import { formatAge, formatSize, table, toJson } from '../format.js';
+import { formatAge, formatSize, table, toJson } from '../../shared/format.js';
 
 export const images: CliCommand = {
   name: 'images',

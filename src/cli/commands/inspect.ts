@@ -1,6 +1,6 @@
 import { describeCheckpointAnnotations, EngineError } from '../../engine/index.js';
 import type { CliCommand } from '../command.js';
-import { formatSize, toJson } from '../format.js';
+import { formatSize, toJson } from '../../shared/format.js';
 
 export const inspect: CliCommand = {
   name: 'inspect',

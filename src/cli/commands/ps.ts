@@ -1,5 +1,5 @@
 import type { CliCommand } from '../command.js';
-import { formatAge, table, toJson } from '../format.js';
+import { formatAge, table, toJson } from '../../shared/format.js';
 
 export const ps: CliCommand = {
   name: 'ps',

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { RestoreSource } from '../../engine/index.js';
 import { UsageError, type CliCommand } from '../command.js';
-import { formatMicros, toJson } from '../format.js';
+import { formatMicros, toJson } from '../../shared/format.js';
 
 export const restore: CliCommand = {
   name: 'restore',

@@ -8,6 +8,7 @@ import {
 import { findContainer, listContainers, type ContainerSummary } from './containers.js';
 import { PodmanExec, type PodmanOptions, type RunOptions } from './exec.js';
 import { readHostFacts, type HostFacts } from './hostFacts.js';
+import { watchEvents, type PodmanEvent } from './events.js';
 import { restoreContainer, type RestoreOptions, type RestoreResult, type RestoreSource } from './restore.js';
 
 /** Podman as a place containers and checkpoint images live: the engine's one door to it. */
@@ -48,5 +49,10 @@ export class Podman {
 
   restore(source: RestoreSource, options?: RestoreOptions): Promise<RestoreResult> {
     return restoreContainer(this.#exec, source, options);
+  }
+
+  /** Follows container and image events (checkpoint and restore included) until the signal aborts. */
+  watchEvents(onEvent: (event: PodmanEvent) => void, options?: RunOptions): Promise<void> {
+    return watchEvents(this.#exec, onEvent, options);
   }
 }

@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import { EngineError } from '../errors.js';
 import { findContainer } from './containers.js';
-import type { PodmanExec, RunOptions } from './exec.js';
+import type { PodmanExec, ProgressOptions } from './exec.js';
 import { findCheckpointImage, type CheckpointImage } from './checkpointImages.js';
 import { parseStatsOutput, type CheckpointRestoreStats } from './stats.js';
 import { withCriuLog } from './criuLog.js';
@@ -14,7 +14,7 @@ export type CheckpointTarget =
   | { kind: 'image'; name: string }
   | { kind: 'archive'; path: string; compression?: ArchiveCompression };
 
-export interface CheckpointOptions extends RunOptions {
+export interface CheckpointOptions extends ProgressOptions {
   /** Keep the container running after the checkpoint (`--leave-running`). */
   leaveRunning?: boolean;
   /** Keep CRIU's files and logs in the container's folder (`--keep`). */
@@ -62,6 +62,7 @@ export async function checkpointContainer(
   options: CheckpointOptions = {},
 ): Promise<CheckpointResult> {
   const args = checkpointArgs(container, target, options);
+  options.onStage?.('checking the container');
   const found = await findContainer(exec, container, options);
   if (!found) {
     throw new EngineError('CONTAINER_NOT_FOUND', `checkpointing ${container}: no such container`, {
@@ -76,8 +77,12 @@ export async function checkpointContainer(
     });
   }
   const what = `checkpointing ${found.name}`;
-  const stdout = await withCriuLog(what, found.staticDir, 'dump.log', () => exec.podman(args, what, options));
+  options.signal?.throwIfAborted();
+  options.onStage?.('checkpointing with CRIU');
+  // Not cancellable once started: killing podman mid-dump can leave the container frozen.
+  const stdout = await withCriuLog(what, found.staticDir, 'dump.log', () => exec.podman(args, what));
   const stats = parseStatsOutput(stdout);
+  options.onStage?.('checking the result');
   const base = { containerId: found.id, containerName: found.name, stats };
   // Podman can exit 0 having done nothing (e.g. --export with --create-image): check the result exists.
   if (target.kind === 'image') {

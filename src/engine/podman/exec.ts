@@ -17,6 +17,11 @@ export interface RunOptions {
   signal?: AbortSignal;
 }
 
+/** For long operations: the stage now running, in words for people ("checkpointing with CRIU"). */
+export interface ProgressOptions extends RunOptions {
+  onStage?: (stage: string) => void;
+}
+
 export interface ProcessResult {
   exitCode: number;
   stdout: string;
@@ -74,6 +79,33 @@ export class PodmanExec {
     const result = await this.runProgram(this.podmanPath, [...this.globalArgs, ...args], options);
     if (result.exitCode !== 0) throw await classifyPodmanFailure(what, result.stderr);
     return result.stdout;
+  }
+
+  /**
+   * Runs a long-lived podman command and yields its stdout lines until it ends or the signal aborts it.
+   * Stopping the iteration kills the process.
+   */
+  async *podmanLines(args: readonly string[], options: RunOptions = {}): AsyncGenerator<string> {
+    options.signal?.throwIfAborted();
+    const line = [this.podmanPath, ...this.globalArgs, ...args].join(' ');
+    this.logger.info(`$ ${line} (streaming)`);
+    const child = execa(this.podmanPath, [...this.globalArgs, ...args], {
+      env: this.env,
+      extendEnv: true,
+      reject: false,
+      stdin: 'ignore',
+      buffer: false,
+      cancelSignal: options.signal,
+    });
+    try {
+      for await (const text of child.iterable({ from: 'stdout' })) yield String(text);
+    } finally {
+      child.kill();
+      const result = await child;
+      if (!result.isCanceled && result.exitCode !== 0 && result.exitCode !== undefined) {
+        this.logger.warn(`  ${line} ended with exit ${result.exitCode}`);
+      }
+    }
   }
 
   /** Runs podman and parses its JSON output. */

@@ -5,7 +5,7 @@ import { EngineError } from '../errors.js';
 import { findContainer, type ContainerSummary } from './containers.js';
 import { findCheckpointImage } from './checkpointImages.js';
 import { withCriuLog } from './criuLog.js';
-import type { PodmanExec, RunOptions } from './exec.js';
+import type { PodmanExec, ProgressOptions } from './exec.js';
 import { parseStatsOutput, type CheckpointRestoreStats } from './stats.js';
 
 /** What to restore: a checkpoint image, an archive file, or a checkpointed container in place. */
@@ -14,7 +14,7 @@ export type RestoreSource =
   | { kind: 'archive'; path: string }
   | { kind: 'container'; nameOrId: string };
 
-export interface RestoreOptions extends RunOptions {
+export interface RestoreOptions extends ProgressOptions {
   /** Name of the new container (image or archive only). Podman then also gives it a new IP/MAC. */
   name?: string;
   /** Port mappings in podman's `--publish` form, e.g. `8080:80` (image or archive only). */
@@ -69,9 +69,14 @@ export async function restoreContainer(
 ): Promise<RestoreResult> {
   const args = restoreArgs(source, options);
   const what = `restoring ${describeSource(source)}`;
+  options.onStage?.('checking before the restore');
   await preflight(exec, source, options, what);
-  const stdout = await withCriuLog(what, undefined, 'restore.log', () => exec.podman(args, what, options));
+  options.signal?.throwIfAborted();
+  options.onStage?.('restoring with CRIU');
+  // Not cancellable once started: killing podman mid-restore can leave a half-made container.
+  const stdout = await withCriuLog(what, undefined, 'restore.log', () => exec.podman(args, what));
   const stats = parseStatsOutput(stdout);
+  options.onStage?.('checking the result');
   const wanted = stats?.containerId ?? options.name ?? (source.kind === 'container' ? source.nameOrId : undefined);
   const container = wanted ? await findContainer(exec, wanted, options) : undefined;
   // Podman can exit 0 with nothing restored: only a running container counts as success.

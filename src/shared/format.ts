@@ -1,4 +1,4 @@
-/** Plain-text rendering for the terminal: tables, sizes, ages. */
+/** Plain-text rendering shared by the CLI and the extension: tables, sizes (SI, as podman shows them), ages. */
 
 export function table(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -7,14 +7,14 @@ export function table(headers: string[], rows: string[][]): string {
 }
 
 export function formatSize(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
   let value = bytes;
   let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
     unit++;
   }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
+  return unit === 0 ? `${bytes} B` : `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
 }
 
 export function formatAge(date: Date | undefined, now = Date.now()): string {

@@ -1,0 +1,24 @@
+import * as vscode from 'vscode';
+import type { Services } from '../services.js';
+import { createCheckpointImage } from './createCheckpointImage.js';
+import { exportToArchive } from './exportToArchive.js';
+import { inspectCheckpointImage } from './inspectCheckpointImage.js';
+import { removeCheckpointImage } from './removeCheckpointImage.js';
+import { restoreFromCheckpointImage } from './restoreFromCheckpointImage.js';
+import { runCommand } from './runCommand.js';
+
+/** Every command, registered in one place; each takes the clicked node, an image reference, or nothing. */
+export function registerCommands(services: Services): vscode.Disposable[] {
+  const commands: Record<string, (node?: unknown) => Promise<unknown>> = {
+    createCheckpointImage: (node) => createCheckpointImage(services, node),
+    restoreFromCheckpointImage: (node) => restoreFromCheckpointImage(services, node),
+    inspectCheckpointImage: (node) => inspectCheckpointImage(services, node),
+    exportToArchive: (node) => exportToArchive(services, node),
+    removeCheckpointImage: (node) => removeCheckpointImage(services, node),
+    refresh: () => services.refresh.now({ hostFacts: true }),
+  };
+  return [
+    ...Object.entries(commands).map(([id, fn]) => vscode.commands.registerCommand(`checkpointStudio.${id}`, runCommand(services, fn))),
+    vscode.commands.registerCommand('checkpointStudio.showLog', () => services.log.show()),
+  ];
+}

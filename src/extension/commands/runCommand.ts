@@ -1,0 +1,45 @@
+import * as vscode from 'vscode';
+import { describeError, isEngineError } from '../../engine/index.js';
+import { signalFrom } from '../adapters/cancellation.js';
+import type { Services } from '../services.js';
+
+/** Thrown when the user closes a picker or an input box: the command just stops. */
+export class UserCancelled extends Error {
+  override readonly name = 'UserCancelled';
+}
+
+/** Returns the value, or stops the command when the user dismissed the prompt. */
+export function required<T>(value: T | undefined): T {
+  if (value === undefined) throw new UserCancelled();
+  return value;
+}
+
+/**
+ * Wraps a command: errors are logged in full (with CRIU's log tail) and shown with their cause, the next step,
+ * and a button to open the log. Cancellation by the user is silent.
+ */
+export function runCommand<A extends unknown[]>(services: Services, fn: (...args: A) => Promise<unknown>) {
+  return async (...args: A): Promise<unknown> => {
+    try {
+      return await fn(...args);
+    } catch (err) {
+      if (err instanceof UserCancelled || isEngineError(err, 'CANCELLED')) return undefined;
+      services.log.error(describeError(err));
+      const text = isEngineError(err) && err.hint ? `${err.message}. ${err.hint}.` : (err as Error).message ?? String(err);
+      void vscode.window.showErrorMessage(text, 'Open Log').then((choice) => {
+        if (choice) services.log.show(true);
+      });
+      return undefined;
+    } finally {
+      void services.refresh.now();
+    }
+  };
+}
+
+/** Long work in a cancellable notification that names the stage. */
+export function withProgress<T>(title: string, work: (report: (stage: string) => void, signal: AbortSignal) => Promise<T>): Thenable<T> {
+  return vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title, cancellable: true },
+    (progress, token) => work((stage) => progress.report({ message: stage }), signalFrom(token)),
+  );
+}

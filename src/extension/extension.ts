@@ -1,0 +1,65 @@
+import * as vscode from 'vscode';
+import { Podman } from '../engine/index.js';
+import { channelLogger } from './adapters/logger.js';
+import { registerCommands } from './commands/registerCommands.js';
+import { affectsPodman, readSettings } from './config.js';
+import { CheckpointModel } from './model.js';
+import type { Services } from './services.js';
+import { CheckpointImagesProvider } from './tree/CheckpointImagesProvider.js';
+import { ContainersProvider } from './tree/ContainersProvider.js';
+import { RefreshController } from './tree/RefreshController.js';
+
+/** What the extension hands to tests running inside the extension host. */
+export interface CheckpointStudioApi {
+  services: Services;
+  activatedInMs: number;
+}
+
+export function activate(context: vscode.ExtensionContext): CheckpointStudioApi {
+  const started = Date.now();
+  const log = vscode.window.createOutputChannel('Checkpoint Studio', { log: true });
+  let podman = makePodman(log);
+  const getPodman = () => podman;
+  const model = new CheckpointModel(getPodman, log);
+  const refresh = new RefreshController(model, getPodman, log);
+  const services: Services = { podman: getPodman, model, refresh, log, extensionUri: context.extensionUri };
+
+  const containers = vscode.window.createTreeView('checkpointStudio.containers', {
+    treeDataProvider: new ContainersProvider(model),
+    showCollapseAll: false,
+  });
+  const images = vscode.window.createTreeView('checkpointStudio.checkpointImages', {
+    treeDataProvider: new CheckpointImagesProvider(model),
+    showCollapseAll: true,
+  });
+  // The views' message line carries problems welcome views cannot (they take no dynamic text).
+  const showProblem = () => {
+    containers.message = model.problem ?? (model.host?.criuProblem ? `Cannot checkpoint here: ${model.host.criuProblem}` : undefined);
+  };
+
+  context.subscriptions.push(
+    log,
+    model,
+    refresh,
+    containers,
+    images,
+    model.onDidChange(showProblem),
+    ...registerCommands(services),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (!affectsPodman(e)) return;
+      podman = makePodman(log);
+      refresh.restart();
+    }),
+  );
+  refresh.start();
+  const activatedInMs = Date.now() - started;
+  log.info(`Checkpoint Studio activated in ${activatedInMs} ms`);
+  return { services, activatedInMs };
+}
+
+function makePodman(log: vscode.LogOutputChannel): Podman {
+  const s = readSettings();
+  return new Podman({ podmanPath: s.podmanPath, globalArgs: s.podmanGlobalArgs, logger: channelLogger(log) });
+}
+
+export function deactivate(): void {}

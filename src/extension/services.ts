@@ -1,0 +1,14 @@
+import type * as vscode from 'vscode';
+import type { Podman } from '../engine/index.js';
+import type { CheckpointModel } from './model.js';
+import type { RefreshController } from './tree/RefreshController.js';
+
+/** Everything a command needs, passed explicitly instead of module-level globals. */
+export interface Services {
+  /** The engine's podman, rebuilt when the podman settings change. */
+  podman(): Podman;
+  model: CheckpointModel;
+  refresh: RefreshController;
+  log: vscode.LogOutputChannel;
+  extensionUri: vscode.Uri;
+}
