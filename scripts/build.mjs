@@ -11,7 +11,7 @@ function testEntries(dir) {
   for (const name of readdirSync(dir)) {
     const p = join(dir, name);
     if (statSync(p).isDirectory()) out = out.concat(testEntries(p));
-    else if (name.endsWith('.test.ts')) out.push(p);
+    else if (name.endsWith('.test.ts') || name.endsWith('.suite.ts') || p === join('test', 'vscode', 'suite', 'index.ts')) out.push(p);
   }
   return out;
 }
@@ -24,5 +24,5 @@ await Promise.all([
     .then((r) => writeFileSync('dist/extension.meta.json', JSON.stringify(r.metafile))),
   build({ ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: ['src/webview/inspect.ts'], outfile: 'dist/webview/inspect.js' }),
   build({ ...common, entryPoints: ['src/cli/ckpt.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }),
-  build({ ...common, entryPoints: [...testEntries('test'), 'bench/checkpointRestore.ts'], outdir: 'out', outbase: '.', external: ['vscode'] }),
+  build({ ...common, entryPoints: [...testEntries('test'), 'bench/checkpointRestore.ts'], outdir: 'out', outbase: '.', external: ['vscode', 'mocha', 'playwright-core'] }),
 ]);

@@ -12,6 +12,7 @@ import { RefreshController } from './tree/RefreshController.js';
 /** What the extension hands to tests running inside the extension host. */
 export interface CheckpointStudioApi {
   services: Services;
+  views: { containers: ContainersProvider; images: CheckpointImagesProvider };
   activatedInMs: number;
 }
 
@@ -24,12 +25,10 @@ export function activate(context: vscode.ExtensionContext): CheckpointStudioApi 
   const refresh = new RefreshController(model, getPodman, log);
   const services: Services = { podman: getPodman, model, refresh, log, extensionUri: context.extensionUri };
 
-  const containers = vscode.window.createTreeView('checkpointStudio.containers', {
-    treeDataProvider: new ContainersProvider(model),
-    showCollapseAll: false,
-  });
+  const views = { containers: new ContainersProvider(model), images: new CheckpointImagesProvider(model) };
+  const containers = vscode.window.createTreeView('checkpointStudio.containers', { treeDataProvider: views.containers });
   const images = vscode.window.createTreeView('checkpointStudio.checkpointImages', {
-    treeDataProvider: new CheckpointImagesProvider(model),
+    treeDataProvider: views.images,
     showCollapseAll: true,
   });
   // The views' message line carries problems welcome views cannot (they take no dynamic text).
@@ -54,7 +53,7 @@ export function activate(context: vscode.ExtensionContext): CheckpointStudioApi 
   refresh.start();
   const activatedInMs = Date.now() - started;
   log.info(`Checkpoint Studio activated in ${activatedInMs} ms`);
-  return { services, activatedInMs };
+  return { services, views, activatedInMs };
 }
 
 function makePodman(log: vscode.LogOutputChannel): Podman {

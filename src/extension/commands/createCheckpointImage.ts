@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { CheckpointResult } from '../../engine/index.js';
 import { readSettings } from '../config.js';
 import type { Services } from '../services.js';
 import { pickOptions, pickRunningContainer } from './pick.js';
@@ -12,10 +13,45 @@ export function defaultImageName(container: string, now = new Date()): string {
   return `localhost/${repo}-checkpoint:${stamp}`;
 }
 
-export async function createCheckpointImage(services: Services, node?: unknown): Promise<void> {
+/** Arguments for running the command without prompts (keybindings, other extensions, tests). */
+export interface CreateCheckpointRequest {
+  container: string;
+  imageName: string;
+  leaveRunning?: boolean;
+  tcpEstablished?: boolean;
+  fileLocks?: boolean;
+}
+
+function isRequest(arg: unknown): arg is CreateCheckpointRequest {
+  return typeof arg === 'object' && arg !== null && typeof (arg as CreateCheckpointRequest).container === 'string'
+    && typeof (arg as CreateCheckpointRequest).imageName === 'string';
+}
+
+export async function createCheckpointImage(services: Services, arg?: unknown): Promise<CheckpointResult> {
+  const request = isRequest(arg) ? arg : await ask(services, arg);
+  const result = await withProgress(`Checkpointing ${request.container}`, (report, signal) =>
+    services.podman().checkpoint(request.container, { kind: 'image', name: request.imageName }, {
+      leaveRunning: request.leaveRunning,
+      tcpEstablished: request.tcpEstablished,
+      fileLocks: request.fileLocks,
+      onStage: report,
+      signal,
+    }),
+  );
+  await services.refresh.now();
+  void vscode.window
+    .showInformationMessage(`Checkpointed ${result.containerName} into ${request.imageName}.`, 'Inspect', 'Restore')
+    .then((choice) => {
+      if (choice === 'Inspect') void vscode.commands.executeCommand('checkpointStudio.inspectCheckpointImage', request.imageName);
+      if (choice === 'Restore') void vscode.commands.executeCommand('checkpointStudio.restoreFromCheckpointImage', request.imageName);
+    });
+  return result;
+}
+
+async function ask(services: Services, node: unknown): Promise<CreateCheckpointRequest> {
   const title = 'Create Checkpoint Image';
   const container = await pickRunningContainer(services, node, title);
-  const name = required(
+  const imageName = required(
     await vscode.window.showInputBox({
       title,
       prompt: `Image name for the checkpoint of ${container.name}`,
@@ -29,21 +65,11 @@ export async function createCheckpointImage(services: Services, node?: unknown):
     { id: 'tcpEstablished', label: 'TCP established', detail: 'Include open TCP connections (restore must use it too)', picked: defaults.tcpEstablished },
     { id: 'fileLocks', label: 'File locks', detail: 'Include file locks', picked: defaults.fileLocks },
   ]);
-  const result = await withProgress(`Checkpointing ${container.name}`, (report, signal) =>
-    services.podman().checkpoint(container.id, { kind: 'image', name }, {
-      leaveRunning: options.has('leaveRunning'),
-      tcpEstablished: options.has('tcpEstablished'),
-      fileLocks: options.has('fileLocks'),
-      onStage: report,
-      signal,
-    }),
-  );
-  await services.refresh.now();
-  const choice = await vscode.window.showInformationMessage(
-    `Checkpointed ${result.containerName} into ${name}.`,
-    'Inspect',
-    'Restore',
-  );
-  if (choice === 'Inspect') await vscode.commands.executeCommand('checkpointStudio.inspectCheckpointImage', name);
-  if (choice === 'Restore') await vscode.commands.executeCommand('checkpointStudio.restoreFromCheckpointImage', name);
+  return {
+    container: container.name,
+    imageName,
+    leaveRunning: options.has('leaveRunning'),
+    tcpEstablished: options.has('tcpEstablished'),
+    fileLocks: options.has('fileLocks'),
+  };
 }

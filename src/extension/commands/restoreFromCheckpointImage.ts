@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { checkpointContainerName, type CheckpointImage } from '../../engine/index.js';
+import { checkpointContainerName, type CheckpointImage, type RestoreResult } from '../../engine/index.js';
 import type { Services } from '../services.js';
 import { imageRef, pickCheckpointImage, pickOptions } from './pick.js';
 import { required, withProgress } from './runCommand.js';
@@ -13,7 +13,32 @@ export function defaultRestoreName(original: string, taken: Set<string>): string
   }
 }
 
-export async function restoreFromCheckpointImage(services: Services, node?: unknown): Promise<void> {
+/** Arguments for running the command without prompts (keybindings, other extensions, tests). */
+export interface RestoreRequest {
+  image: string;
+  /** Omit to reuse the original container's name (it must not exist any more). */
+  name?: string;
+  publish?: string[];
+  ignoreStaticIp?: boolean;
+  ignoreStaticMac?: boolean;
+}
+
+function isRequest(arg: unknown): arg is RestoreRequest {
+  return typeof arg === 'object' && arg !== null && typeof (arg as RestoreRequest).image === 'string';
+}
+
+export async function restoreFromCheckpointImage(services: Services, arg?: unknown): Promise<RestoreResult> {
+  const request = isRequest(arg) ? arg : await ask(services, arg);
+  const { image, ...options } = request;
+  const result = await withProgress(`Restoring ${image}`, (report, signal) =>
+    services.podman().restore({ kind: 'image', ref: image }, { ...options, onStage: report, signal }),
+  );
+  await services.refresh.now();
+  void vscode.window.showInformationMessage(`Restored ${result.container.name} from ${image}; it is ${result.container.state}.`);
+  return result;
+}
+
+async function ask(services: Services, node: unknown): Promise<RestoreRequest> {
   const title = 'Restore from Checkpoint Image';
   const image = await resolveImage(services, node, title);
   const ref = imageRef(image);
@@ -35,19 +60,14 @@ export async function restoreFromCheckpointImage(services: Services, node?: unkn
     { id: 'publish', label: 'Publish ports…', detail: 'Map host ports to the container, as podman run -p does', picked: false },
   ]);
   const publish = options.has('publish') ? await askPorts(title) : [];
-  // Podman refuses --name together with --tcp-established, and a name equal to the original is no new name.
-  const result = await withProgress(`Restoring ${ref}`, (report, signal) =>
-    services.podman().restore({ kind: 'image', ref }, {
-      name: name === original ? undefined : name,
-      publish,
-      ignoreStaticIp: options.has('ignoreStaticIp'),
-      ignoreStaticMac: options.has('ignoreStaticMac'),
-      onStage: report,
-      signal,
-    }),
-  );
-  await services.refresh.now();
-  void vscode.window.showInformationMessage(`Restored ${result.container.name} from ${ref}; it is ${result.container.state}.`);
+  return {
+    image: ref,
+    // The original's own name is no new name: podman then reuses its ID as well.
+    name: name === original ? undefined : name,
+    publish,
+    ignoreStaticIp: options.has('ignoreStaticIp'),
+    ignoreStaticMac: options.has('ignoreStaticMac'),
+  };
 }
 
 async function resolveImage(services: Services, node: unknown, title: string): Promise<CheckpointImage> {

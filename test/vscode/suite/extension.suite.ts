@@ -1,0 +1,128 @@
+/// <reference types="mocha" />
+/**
+ * Runs inside the real VS Code extension host (code-server here, desktop VS Code elsewhere) against real
+ * podman + CRIU: the store comes from the workbench's checkpointStudio.podmanGlobalArgs setting.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import type { CheckpointStudioApi } from '../../../src/extension/extension.js';
+import type { CheckpointResult, RestoreResult } from '../../../src/engine/index.js';
+import type { InspectPanel } from '../../../src/extension/webview/InspectPanel.js';
+
+const EXTENSION_ID = 'checkpoint-studio.checkpoint-studio';
+const run = Date.now().toString(36);
+const counter = `inhost-${run}`;
+const image = `localhost/inhost-${run}:ckpt`;
+const copy = `${counter}-copy`;
+
+function podman(...args: string[]): string {
+  const global = vscode.workspace.getConfiguration('checkpointStudio').get<string[]>('podmanGlobalArgs') ?? [];
+  return execFileSync('podman', [...global, ...args], { encoding: 'utf8' }).trim();
+}
+
+async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, ms = 15_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+suite('Checkpoint Studio in the extension host', function () {
+  this.timeout(120_000);
+  let api: CheckpointStudioApi;
+
+  suiteSetup(async () => {
+    const ext = vscode.extensions.getExtension<CheckpointStudioApi>(EXTENSION_ID);
+    assert.ok(ext, `${EXTENSION_ID} is not installed in this window`);
+    api = await ext.activate();
+    podman('run', '-d', '--name', counter, '--label', 'io.checkpoint-studio.test=1', 'localhost/busybox:latest',
+      'sh', '-c', 'i=0; while true; do i=$((i+1)); echo $i > /tmp/count; echo $i; sleep 0.05; done');
+  });
+
+  suiteTeardown(() => {
+    for (const c of [counter, copy]) podman('rm', '-f', '-t', '0', '--ignore', c);
+    podman('rmi', '-f', '--ignore', image);
+  });
+
+  test('activates and registers every command the manifest declares', async () => {
+    assert.ok(api.activatedInMs < 2000, `activation took ${api.activatedInMs} ms`);
+    const manifest = JSON.parse(readFileSync(join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'package.json'), 'utf8'));
+    const declared: string[] = manifest.contributes.commands.map((c: { command: string }) => c.command);
+    const registered = new Set(await vscode.commands.getCommands(true));
+    assert.ok(declared.length >= 7);
+    for (const id of declared) assert.ok(registered.has(id), `${id} is declared but not registered`);
+  });
+
+  test('the Containers view follows podman events and shows the running container', async () => {
+    // No explicit refresh: the container was started outside the extension, so only podman's events bring it in.
+    const node = await until('the counter in the Containers view', () =>
+      api.views.containers.getChildren().find((n) => n.container.name === counter));
+    assert.equal(node.container.state, 'running');
+    assert.match(String(node.description), /^running · localhost\/busybox:latest/);
+    assert.equal(node.contextValue, 'container.running');
+    assert.ok(api.services.model.host?.criu, 'host facts with CRIU were loaded');
+  });
+
+  test('Create Checkpoint Image makes an image that appears under its container', async () => {
+    await until('the counter to count', () => Number(podman('exec', counter, 'cat', '/tmp/count')) > 20);
+    const result = (await vscode.commands.executeCommand('checkpointStudio.createCheckpointImage', {
+      container: counter,
+      imageName: image,
+    })) as CheckpointResult | undefined;
+    assert.ok(result?.image, 'the command reported no image (see the Checkpoint Studio log)');
+    const group = api.views.images.getChildren().find((g) => g.label === counter);
+    assert.ok(group, 'no group for the container in Checkpoint Images');
+    const children = api.views.images.getChildren(group);
+    assert.ok(children.some((n) => n.label === image), 'the image is not listed under its container');
+    const node = api.views.containers.getChildren().find((n) => n.container.name === counter);
+    assert.equal(node?.container.state, 'checkpointed');
+  });
+
+  test('Inspect opens a webview with the recorded CRIU version beside this host', async () => {
+    const panel = (await vscode.commands.executeCommand('checkpointStudio.inspectCheckpointImage', image)) as InspectPanel | undefined;
+    assert.ok(panel, 'no inspect panel');
+    const versions = panel.model.groups.find((g) => g.title === 'Versions');
+    const criu = versions?.fields.find((f) => f.label === 'CRIU');
+    assert.equal(criu?.value, '4.1.1');
+    assert.equal(criu?.hostValue, '4.1.1');
+    assert.equal(criu?.verdict, 'same');
+    const name = panel.model.groups.find((g) => g.title === 'Container')?.fields.find((f) => f.label === 'Name');
+    assert.equal(name?.value, counter);
+    assert.equal(panel.model.worst, 'same');
+  });
+
+  test('Restore brings a copy back that goes on counting', async () => {
+    const frozenAt = Number(podman('logs', '--tail', '1', counter));
+    const result = (await vscode.commands.executeCommand('checkpointStudio.restoreFromCheckpointImage', {
+      image,
+      name: copy,
+    })) as RestoreResult | undefined;
+    assert.equal(result?.container.state, 'running');
+    const first = Number(podman('exec', copy, 'cat', '/tmp/count'));
+    assert.ok(first >= frozenAt, `restored counter ${first} restarted below ${frozenAt}`);
+    await until('the copy to count on', () => Number(podman('exec', copy, 'cat', '/tmp/count')) > first + 5);
+    const node = api.views.containers.getChildren().find((n) => n.container.name === copy);
+    assert.match(String(node?.description), /^restored/);
+  });
+
+  test('Remove Checkpoint Image removes it from storage and the view', async () => {
+    await vscode.commands.executeCommand('checkpointStudio.removeCheckpointImage', { image, confirm: false });
+    assert.ok(!api.services.model.images.some((i) => i.names.includes(image)));
+    assert.throws(() => podman('image', 'exists', image));
+  });
+
+  test('a failing command reports instead of throwing, and leaves the container alone', async () => {
+    const result = await vscode.commands.executeCommand('checkpointStudio.createCheckpointImage', {
+      container: counter,
+      imageName: `${image}-again`,
+    });
+    assert.equal(result, undefined, 'checkpointing a checkpointed container must fail');
+    assert.equal(api.services.model.containers.find((c) => c.name === counter)?.state, 'checkpointed');
+  });
+});
