@@ -4,6 +4,7 @@ import type { ArchiveCompression } from '../engine/index.js';
 export interface Settings {
   podmanPath: string;
   podmanGlobalArgs: string[];
+  podmanEnvironment: Record<string, string>;
   checkpoint: { leaveRunning: boolean; tcpEstablished: boolean; fileLocks: boolean };
   exportCompression: ArchiveCompression;
 }
@@ -13,6 +14,7 @@ export function readSettings(): Settings {
   return {
     podmanPath: c.get<string>('podmanPath') || 'podman',
     podmanGlobalArgs: c.get<string[]>('podmanGlobalArgs') ?? [],
+    podmanEnvironment: c.get<Record<string, string>>('podmanEnvironment') ?? {},
     checkpoint: {
       leaveRunning: c.get<boolean>('checkpoint.leaveRunning') ?? false,
       tcpEstablished: c.get<boolean>('checkpoint.tcpEstablished') ?? false,
@@ -24,5 +26,5 @@ export function readSettings(): Settings {
 
 /** Settings that change how podman is run; a change rebuilds the engine's podman. */
 export function affectsPodman(e: vscode.ConfigurationChangeEvent): boolean {
-  return e.affectsConfiguration('checkpointStudio.podmanPath') || e.affectsConfiguration('checkpointStudio.podmanGlobalArgs');
+  return ['podmanPath', 'podmanGlobalArgs', 'podmanEnvironment'].some((k) => e.affectsConfiguration(`checkpointStudio.${k}`));
 }

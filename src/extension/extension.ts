@@ -58,7 +58,7 @@ export function activate(context: vscode.ExtensionContext): CheckpointStudioApi 
 
 function makePodman(log: vscode.LogOutputChannel): Podman {
   const s = readSettings();
-  return new Podman({ podmanPath: s.podmanPath, globalArgs: s.podmanGlobalArgs, logger: channelLogger(log) });
+  return new Podman({ podmanPath: s.podmanPath, globalArgs: s.podmanGlobalArgs, env: s.podmanEnvironment, logger: channelLogger(log) });
 }
 
 export function deactivate(): void {}

@@ -34,6 +34,13 @@ export async function podman(...args: string[]): Promise<string> {
   }
 }
 
+/** What podman and CRIU need from this process's environment (set by scripts/host-setup.sh's env.sh). */
+export function stackEnvironment(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const key of ['PATH', 'CONTAINERS_CONF']) if (process.env[key]) env[key] = process.env[key]!;
+  return env;
+}
+
 let ready: Promise<void> | undefined;
 
 /** Builds the offline busybox base image once per store and removes containers left by earlier runs. */

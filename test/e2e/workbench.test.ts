@@ -1,0 +1,169 @@
+/**
+ * The extension in a real VS Code workbench (code-server) in real Chromium, driven as a person would, against
+ * real podman + CRIU. Screenshots of every step go to .test-artifacts/e2e/.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { after, before, describe, it } from 'node:test';
+import { Workbench } from '../vscode/harness/browser.js';
+import { startCodeServer, type CodeServer } from '../vscode/harness/codeServer.js';
+import { projectRoot } from '../support/paths.js';
+import {
+  ensureStack,
+  podman,
+  podmanArgs,
+  readCounter,
+  removeContainers,
+  removeImages,
+  stackEnvironment,
+  startCounter,
+  STORE_DIR,
+  uniqueName,
+  waitForCounter,
+} from '../support/stack.js';
+
+const run = promisify(execFile);
+const STEP = { timeout: 60_000 };
+const ARTIFACTS = join(projectRoot(), '.test-artifacts', 'e2e');
+
+describe('Checkpoint Studio in a real workbench', { concurrency: false, timeout: 600_000 }, () => {
+  const counter = uniqueName('e2e');
+  const image = `localhost/${counter}:ckpt`;
+  const restored = `${counter}-restored`;
+  const hostile = `localhost/${counter}-hostile:1`;
+  let runDir: string;
+  let server: CodeServer;
+  let wb: Workbench;
+
+  before(async () => {
+    await ensureStack();
+    await startCounter(counter);
+    await waitForCounter(counter, 20);
+    runDir = mkdtempSync(join(tmpdir(), 'ckpt-e2e-'));
+    const workspace = join(runDir, 'workspace');
+    mkdirSync(workspace);
+    rmSync(ARTIFACTS, { recursive: true, force: true });
+    server = await startCodeServer({
+      runDir,
+      settings: {
+        'checkpointStudio.podmanGlobalArgs': podmanArgs,
+        'checkpointStudio.podmanEnvironment': stackEnvironment(),
+        'workbench.colorTheme': 'Default Dark Modern',
+      },
+    });
+    wb = await Workbench.launch({ runDir, artifactsDir: ARTIFACTS });
+    await wb.open(server, { folder: workspace, extensionDevelopmentPath: [projectRoot()] });
+    await wb.waitForWorkbench(60_000);
+  });
+
+  after(async () => {
+    await wb?.close();
+    await server?.stop();
+    await removeContainers(counter, restored);
+    await removeImages(image, hostile);
+    rmSync(runDir, { recursive: true, force: true });
+  });
+
+  /** A test step that leaves a screenshot of the workbench when it fails. */
+  function step(name: string, fn: () => Promise<void>): void {
+    it(name, STEP, async () => {
+      try {
+        await fn();
+      } catch (err) {
+        await wb?.screenshot(`failed-${name.replace(/\W+/g, '-').slice(0, 60)}`).catch(() => undefined);
+        throw err;
+      }
+    });
+  }
+
+  /** A row in one of our tree views whose text contains `text`. */
+  const row = (text: string) => wb.page.locator('.pane-body .monaco-list-row', { hasText: text });
+  const quickInput = () => wb.page.locator('.quick-input-widget input');
+
+  async function pickInQuickInput(text: string): Promise<void> {
+    await quickInput().fill(text);
+    await wb.page.locator('.quick-input-list .monaco-list-row', { hasText: text }).first().waitFor();
+    await quickInput().press('Enter');
+  }
+
+  step('opens the Checkpoints view and shows the running container', async () => {
+    await wb.page.locator('.activitybar [aria-label^="Checkpoints"]').first().click();
+    await row(counter).waitFor({ timeout: 30_000 });
+    assert.match(await row(counter).innerText(), /running/);
+    await wb.screenshot('01-containers-view');
+  });
+
+  step('creates a checkpoint image from the palette', async () => {
+    await wb.runCommand('Checkpoint: Create Checkpoint Image…');
+    await pickInQuickInput(counter);
+    // The image name box comes prefilled with localhost/<container>-checkpoint:<time>.
+    await wb.page.locator('.quick-input-widget').getByText(`Image name for the checkpoint of ${counter}`).waitFor();
+    assert.match(await quickInput().inputValue(), new RegExp(`^localhost/${counter}-checkpoint:\\d{8}-\\d{6}$`));
+    await quickInput().fill(image);
+    await wb.screenshot('02-create-image-name');
+    await quickInput().press('Enter');
+    await wb.page.locator('.quick-input-widget').getByText('Leave running').waitFor();
+    await quickInput().press('Enter');
+    await wb.notification(`Checkpointed ${counter} into ${image}`).waitFor({ timeout: 45_000 });
+    await row(image).waitFor();
+    await wb.screenshot('03-checkpoint-image-listed');
+    assert.match(await row(counter).first().innerText(), /checkpointed/);
+  });
+
+  step('inspects the image: the webview shows the CRIU version and the container name', async () => {
+    await row(image).click();
+    const view = wb.webview();
+    await view.locator('h1').getByText(image).waitFor({ timeout: 30_000 });
+    const criuRow = view.locator('tr', { has: view.locator('th', { hasText: /^CRIU$/ }) });
+    assert.match(await criuRow.innerText(), /4\.1\.1\s+4\.1\.1/);
+    const nameRow = view.locator('tr', { has: view.locator('th', { hasText: /^Name$/ }) });
+    assert.match(await nameRow.innerText(), new RegExp(counter));
+    await wb.screenshot('04-inspect-webview');
+  });
+
+  step('restores the image and the restored counter goes on', async () => {
+    const frozenAt = Number(await podman('logs', '--tail', '1', counter));
+    await wb.runCommand('Checkpoint: Restore from Checkpoint Image…');
+    await pickInQuickInput(image);
+    await wb.page.locator('.quick-input-widget').getByText('still exists').waitFor();
+    assert.equal(await quickInput().inputValue(), restored);
+    await quickInput().press('Enter');
+    await wb.page.locator('.quick-input-widget').getByText('New IP address').waitFor();
+    await quickInput().press('Enter');
+    await wb.notification(`Restored ${restored}`).waitFor({ timeout: 45_000 });
+    await row(restored).waitFor();
+    assert.match(await row(restored).innerText(), /restored/);
+    const first = await readCounter(restored);
+    assert.ok(first >= frozenAt, `restored counter ${first} restarted below ${frozenAt}`);
+    await waitForCounter(restored, first + 5);
+    await wb.screenshot('05-restored-running');
+  });
+
+  step('shows hostile annotations as text and runs nothing', async () => {
+    const buildah = ['--root', join(STORE_DIR, 'root'), '--runroot', join(STORE_DIR, 'run')];
+    const { stdout } = await run('buildah', [...buildah, 'from', image]);
+    const ctr = stdout.trim();
+    const evil = '<img src=x onerror="document.body.dataset.pwned=1">';
+    const evil2 = '</script><script>document.body.dataset.pwned=2</script>';
+    await run('buildah', [...buildah, 'config', '--annotation', `io.podman.annotations.checkpoint.name=${evil}`,
+      '--annotation', `io.podman.annotations.checkpoint.rawImageName=${evil2}`, ctr]);
+    await run('buildah', [...buildah, 'commit', '-q', '--format', 'oci', ctr, hostile]);
+    await run('buildah', [...buildah, 'rm', ctr]);
+
+    await wb.runCommand('View: Close All Editors');
+    await wb.runCommand('Checkpoint: Refresh');
+    await row(hostile).waitFor({ timeout: 30_000 });
+    await row(hostile).click();
+    const view = wb.webview();
+    await view.locator('h1').getByText(hostile).waitFor({ timeout: 30_000 });
+    await view.getByText(evil, { exact: true }).waitFor();
+    await view.getByText(evil2, { exact: true }).waitFor();
+    assert.equal(await view.locator('img').count(), 0, 'an <img> from an annotation was rendered');
+    assert.equal(await view.locator('body').getAttribute('data-pwned'), null, 'a script from an annotation ran');
+    await wb.screenshot('06-hostile-annotations-as-text');
+  });
+});
