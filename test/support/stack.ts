@@ -12,7 +12,8 @@ import { isolatedStoreArgs, Podman, type PodmanOptions } from '../../src/engine/
 const run = promisify(execFile);
 
 export const CKPT_HOME = process.env.CKPT_HOME ?? '/var/cache/checkpoint-studio';
-export const STORE_DIR = process.env.CKPT_TEST_STORE ?? join(CKPT_HOME, 'test-store');
+/** The isolated podman store: the tests' own, or another one (the demo's) named by CKPT_PODMAN_STORE. */
+export const STORE_DIR = process.env.CKPT_PODMAN_STORE ?? join(CKPT_HOME, 'test-store');
 export const BASE_IMAGE = 'localhost/busybox:latest';
 /** Every test container carries this label, so a run can clean up what an aborted run left behind. */
 export const TEST_LABEL = 'io.checkpoint-studio.test=1';
