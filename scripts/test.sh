@@ -5,6 +5,6 @@ cd "$(dirname "$0")/.."
 bash scripts/host-setup.sh
 source "${CKPT_HOME:-/var/cache/checkpoint-studio}/env.sh"
 bash scripts/deps.sh
-npx tsc -p .
+npm run --silent typecheck
 # One file at a time: the integration tests share one podman store and CRIU freezes are CPU-heavy on 2 cores.
 node --test --test-concurrency=1 out/test/unit out/test/integration
