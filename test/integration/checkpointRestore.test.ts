@@ -18,6 +18,7 @@ import {
   uniqueName,
   waitForCounter,
   BASE_IMAGE,
+  TEST_LABEL,
 } from '../support/stack.js';
 
 const engine = testPodman();
@@ -178,7 +179,7 @@ describe('checkpoint and restore (real podman + CRIU)', { concurrency: false }, 
     });
     const name = uniqueName('stopped');
     containers.push(name);
-    await podman('create', '--name', name, '--label', 'io.checkpoint-studio.test=1', BASE_IMAGE, 'true');
+    await podman('create', '--name', name, '--label', TEST_LABEL, BASE_IMAGE, 'true');
     await assert.rejects(engine.checkpoint(name, { kind: 'image', name: `localhost/${name}:1` }), (err) => {
       assert.ok(isEngineError(err, 'CONTAINER_NOT_RUNNING'), String(err));
       assert.match(err.message, /created, not running/);
@@ -191,7 +192,7 @@ describe('checkpoint and restore (real podman + CRIU)', { concurrency: false }, 
     containers.push(name);
     // An established loopback TCP connection: CRIU refuses it without --tcp-established.
     await podman(
-      'run', '-d', '--name', name, '--label', 'io.checkpoint-studio.test=1', BASE_IMAGE, 'sh', '-c',
+      'run', '-d', '--name', name, '--label', TEST_LABEL, BASE_IMAGE, 'sh', '-c',
       'sleep 1000 | nc -l -p 9000 >/dev/null & sleep 0.3; sleep 1000 | nc 127.0.0.1 9000',
     );
     await new Promise((r) => setTimeout(r, 800));

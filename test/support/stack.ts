@@ -15,8 +15,21 @@ export const CKPT_HOME = process.env.CKPT_HOME ?? '/var/cache/checkpoint-studio'
 /** The isolated podman store: the tests' own, or another one (the demo's) named by CKPT_PODMAN_STORE. */
 export const STORE_DIR = process.env.CKPT_PODMAN_STORE ?? join(CKPT_HOME, 'test-store');
 export const BASE_IMAGE = 'localhost/busybox:latest';
-/** Every test container carries this label, so a run can clean up what an aborted run left behind. */
-export const TEST_LABEL = 'io.checkpoint-studio.test=1';
+/**
+ * Every test container carries this label with the PID of the run that made it, so a run can clean up what a
+ * dead run left behind without touching a run still going.
+ */
+export const TEST_LABEL_KEY = 'io.checkpoint-studio.test';
+export const TEST_LABEL = `${TEST_LABEL_KEY}=${process.pid}`;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export const podmanArgs = isolatedStoreArgs(STORE_DIR);
 
@@ -51,8 +64,9 @@ export function ensureStack(): Promise<void> {
       throw new Error('the checkpoint stack is not set up: run the tests with `npm test` (it runs scripts/host-setup.sh)');
     }
     mkdirSync(STORE_DIR, { recursive: true });
-    const leftovers = await podman('ps', '-aq', '--filter', `label=${TEST_LABEL}`);
-    if (leftovers) await podman('rm', '-f', '-t', '0', ...leftovers.split('\n'));
+    const labelled = await podman('ps', '-a', '--filter', `label=${TEST_LABEL_KEY}`, '--format', `{{.ID}} {{index .Labels "${TEST_LABEL_KEY}"}}`);
+    const leftovers = labelled.split('\n').filter(Boolean).map((l) => l.split(' ')).filter(([, pid]) => !alive(Number(pid)));
+    if (leftovers.length) await podman('rm', '-f', '-t', '0', ...leftovers.map(([id]) => id!));
     if ((await podman('images', '-q', BASE_IMAGE)) === '') await importBusybox();
   })();
   return ready;

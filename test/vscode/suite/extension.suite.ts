@@ -41,7 +41,7 @@ suite('Checkpoint Studio in the extension host', function () {
     const ext = vscode.extensions.getExtension<CheckpointStudioApi>(EXTENSION_ID);
     assert.ok(ext, `${EXTENSION_ID} is not installed in this window`);
     api = await ext.activate();
-    podman('run', '-d', '--name', counter, '--label', 'io.checkpoint-studio.test=1', 'localhost/busybox:latest',
+    podman('run', '-d', '--name', counter, '--label', `io.checkpoint-studio.test=${process.pid}`, 'localhost/busybox:latest',
       'sh', '-c', 'i=0; while true; do i=$((i+1)); echo $i > /tmp/count; echo $i; sleep 0.05; done');
   });
 
