@@ -10,26 +10,12 @@ BIN=$CKPT_HOME/bin
 TRIXIE_CACHE=$CKPT_HOME/trixie-apt
 STAMP=$CKPT_HOME/.host-setup-v1
 
-log() { printf '[host-setup] %s\n' "$*" >&2; }
-die() { printf '[host-setup] ERROR: %s\n' "$*" >&2; exit 1; }
+LOG_TAG=host-setup
+source "$(dirname "$0")/lib.sh"
 
 [ "$(id -u)" = 0 ] || die "checkpoint/restore needs root (CRIU dumps other processes). Run as root, e.g. 'sudo npm test'."
 
-DEBS=(podman runc conmon buildah skopeo docker-registry busybox-static apache2-utils uidmap)
-# Packages later tests need for the real VS Code harness.
-DEBS+=(chromium libkrb5-dev pkg-config ripgrep)
-
-missing=()
-for p in "${DEBS[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  log "installing Debian packages: ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq || die "apt-get update failed: check that Debian's archive is reachable"
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
-    || die "apt-get install ${missing[*]} failed"
-fi
+ensure_debs podman runc conmon buildah skopeo docker-registry busybox-static apache2-utils uidmap
 
 mkdir -p "$CKPT_HOME" "$BIN"
 
@@ -44,7 +30,7 @@ if [ ! -x "$CRIU_PREFIX/usr/sbin/criu" ]; then
   echo 'deb http://deb.debian.org/debian trixie main' > "$TRIXIE_CACHE/sources.list"
   APT_OPTS=(-o "Dir::Etc::SourceList=$TRIXIE_CACHE/sources.list" -o Dir::Etc::SourceParts=/dev/null
     -o "Dir::State::Lists=$TRIXIE_CACHE/lists" -o "Dir::Cache::Archives=$TRIXIE_CACHE/archives"
-    -o Debug::NoLocking=1)
+    -o Debug::NoLocking=1 -o APT::Sandbox::User=root)
   apt-get "${APT_OPTS[@]}" update -qq || die "could not read Debian trixie's package lists"
   ( cd "$TRIXIE_CACHE/archives" && apt-get "${APT_OPTS[@]}" download "${CRIU_PKGS[@]}" >/dev/null ) \
     || die "could not download CRIU 4.1.1 from trixie"

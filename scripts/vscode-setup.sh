@@ -13,8 +13,12 @@ DIR=$CKPT_HOME/code-server
 STAMP=$DIR/.installed-$CS_VERSION
 BIN=$DIR/node_modules/.bin/code-server
 
-log() { printf '[vscode-setup] %s\n' "$*" >&2; }
-die() { printf '[vscode-setup] ERROR: %s\n' "$*" >&2; exit 1; }
+LOG_TAG=vscode-setup
+source "$(dirname "$0")/lib.sh"
+
+# chromium drives the workbench; libkrb5-dev + pkg-config build code-server's kerberos module;
+# ripgrep stands in for the rg that @vscode/ripgrep would download.
+ensure_debs chromium libkrb5-dev pkg-config ripgrep
 
 if [ -f "$STAMP" ] && [ -x "$BIN" ]; then
   log "ready: code-server $CS_VERSION at $BIN"
@@ -27,21 +31,6 @@ node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null) \
 [ "$node_major" = 20 ] || die "code-server $CS_VERSION runs on Node 20, this is Node $node_major. \
 Use Node 20, or see vscode-harness.md ('Newer VS Code versions') for another Node."
 
-# chromium drives the workbench; libkrb5-dev + pkg-config build code-server's kerberos module;
-# ripgrep stands in for the rg that @vscode/ripgrep would download. host-setup.sh installs the same.
-DEBS=(chromium libkrb5-dev pkg-config ripgrep)
-missing=()
-for p in "${DEBS[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  log "installing Debian packages: ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq || die "apt-get update failed: check that Debian's archive is reachable."
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
-    || die "apt-get install ${missing[*]} failed: run it by hand to see why."
-fi
-
 # An unstamped folder is a half-done install: start over rather than trust it.
 rm -rf "$DIR"
 mkdir -p "$DIR/tmp"
@@ -50,11 +39,13 @@ echo '{"private":true}' > "$DIR/package.json"
 # Trap 2: @vscode/ripgrep's postinstall untars this cached archive instead of downloading from GitHub.
 rg_cache=$DIR/tmp/vscode-ripgrep-cache-$RG_PKG_VERSION
 mkdir -p "$rg_cache"
-tar czf "$rg_cache/$RG_TARBALL" -C "$(dirname "$(command -v rg)")" rg
+rg_bin=$(command -v rg) || die "ripgrep is missing: apt-get install -y ripgrep (code-server needs an rg binary)."
+tar czf "$rg_cache/$RG_TARBALL" -C "$(dirname "$rg_bin")" rg
 
 log "installing code-server $CS_VERSION into $DIR (about a minute; log: $DIR/npm-install.log)"
 start=$SECONDS
-# Trap 3: node-pty's postinstall runs 'npx node-gyp' (needs yes=true) and refuses root without --unsafe-perm.
+# Trap 3: node-pty's postinstall runs 'npx node-gyp' (needs yes=true); code-server's own postinstall refuses
+# root unless npm_config_unsafe_perm=true, which --unsafe-perm sets (npm 11 warns it is unknown: harmless).
 if ! (cd "$DIR" && TMPDIR="$DIR/tmp" npm_config_yes=true \
       npm install --unsafe-perm --no-audit --no-fund --omit=dev "code-server@$CS_VERSION") \
       > "$DIR/npm-install.log" 2>&1; then
@@ -64,9 +55,11 @@ registry is unreachable; kerberos headers missing (apt-get install libkrb5-dev p
 @vscode/ripgrep version (then the log shows a GitHub download: set RG_PKG_VERSION in this script to the \
 version in lib/vscode/npm-shrinkwrap.json)."
 fi
-rm -rf "$DIR/tmp"
 
-version=$("$BIN" --version 2>/dev/null | head -1) \
+# Any code-server run writes a config into $XDG_CONFIG_HOME (the user's home by default): keep it in tmp.
+version=$(XDG_CONFIG_HOME="$DIR/tmp/xdgc" XDG_DATA_HOME="$DIR/tmp/xdgd" "$BIN" --version 2>/dev/null \
+  | grep -m1 "with Code") \
   || die "code-server installed but does not start: see $DIR/npm-install.log; delete $DIR and rerun."
+rm -rf "$DIR/tmp"
 touch "$STAMP"
 log "ready: code-server $version at $BIN (installed in $((SECONDS - start)) s)"

@@ -31,7 +31,8 @@ export function runCommand<A extends unknown[]>(services: Services, fn: (...args
       });
       return undefined;
     } finally {
-      void services.refresh.now();
+      // Awaited, so a command is done only when the views show its result.
+      await services.refresh.now();
     }
   };
 }

@@ -41,6 +41,9 @@ suite('Checkpoint Studio in the extension host', function () {
     const ext = vscode.extensions.getExtension<CheckpointStudioApi>(EXTENSION_ID);
     assert.ok(ext, `${EXTENSION_ID} is not installed in this window`);
     api = await ext.activate();
+    // Loaded before the container exists, so only podman's events can bring it into the view.
+    await api.services.refresh.now();
+    assert.ok(!api.services.model.containers.some((c) => c.name === counter));
     podman('run', '-d', '--name', counter, '--label', `io.checkpoint-studio.test=${process.pid}`, 'localhost/busybox:latest',
       'sh', '-c', 'i=0; while true; do i=$((i+1)); echo $i > /tmp/count; echo $i; sleep 0.05; done');
   });

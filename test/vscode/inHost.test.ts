@@ -1,0 +1,34 @@
+/** Runs the extension's in-host suite (test/vscode/suite) inside a real VS Code, the @vscode/test-electron way. */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, it } from 'node:test';
+import { projectRoot } from '../support/paths.js';
+import { ensureStack, podmanArgs, stackEnvironment } from '../support/stack.js';
+import { runInHost } from './harness/runInHost.js';
+
+let workspace: string;
+before(async () => {
+  await ensureStack();
+  workspace = mkdtempSync(join(tmpdir(), 'ckpt-inhost-ws-'));
+});
+after(() => rmSync(workspace, { recursive: true, force: true }));
+
+it('passes the in-host suite against real podman + CRIU', { timeout: 300_000 }, async () => {
+  const root = projectRoot();
+  const r = await runInHost({
+    extensionDevelopmentPath: root,
+    extensionTestsPath: join(root, 'out/test/vscode/suite/index.js'),
+    folder: workspace,
+    settings: {
+      'checkpointStudio.podmanGlobalArgs': podmanArgs,
+      'checkpointStudio.podmanEnvironment': stackEnvironment(),
+    },
+    env: stackEnvironment(),
+    artifactsDir: join(root, '.test-artifacts/vscode/in-host'),
+    timeoutMs: 240_000,
+  });
+  console.log(`in-host suite: ${r.ms} ms`);
+  assert.equal(r.code, 0, `in-host suite failed; its log is in ${r.runDir}`);
+});
