@@ -20,9 +20,10 @@ rmSync('out', { recursive: true, force: true });
 mkdirSync('dist', { recursive: true });
 
 await Promise.all([
-  build({ ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'], metafile: true })
+  // What ships is minified (with source maps); tests and scripts stay readable.
+  build({ ...common, minify: true, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'], metafile: true })
     .then((r) => writeFileSync('dist/extension.meta.json', JSON.stringify(r.metafile))),
-  build({ ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: ['src/webview/inspect.ts'], outfile: 'dist/webview/inspect.js' }),
-  build({ ...common, entryPoints: ['src/cli/ckpt.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }),
+  build({ ...common, minify: true, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: ['src/webview/inspect.ts'], outfile: 'dist/webview/inspect.js' }),
+  build({ ...common, minify: true, entryPoints: ['src/cli/ckpt.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }),
   build({ ...common, entryPoints: [...testEntries('test'), 'bench/checkpointRestore.ts', 'scripts/demo.ts'], outdir: 'out', outbase: '.', external: ['vscode', 'mocha', 'playwright-core'] }),
 ]);

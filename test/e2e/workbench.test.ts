@@ -22,6 +22,7 @@ import {
   stackEnvironment,
   startCounter,
   STORE_DIR,
+  TEST_LABEL,
   uniqueName,
   waitForCounter,
 } from '../support/stack.js';
@@ -35,6 +36,7 @@ describe('Checkpoint Studio in a real workbench', { concurrency: false, timeout:
   const image = `localhost/${counter}:ckpt`;
   const restored = `${counter}-restored`;
   const hostile = `localhost/${counter}-hostile:1`;
+  const tcp = `${counter}-tcp`;
   let runDir: string;
   let server: CodeServer;
   let wb: Workbench;
@@ -63,7 +65,7 @@ describe('Checkpoint Studio in a real workbench', { concurrency: false, timeout:
   after(async () => {
     await wb?.close();
     await server?.stop();
-    await removeContainers(counter, restored);
+    await removeContainers(counter, restored, tcp);
     await removeImages(image, hostile);
     rmSync(runDir, { recursive: true, force: true });
   });
@@ -143,6 +145,28 @@ describe('Checkpoint Studio in a real workbench', { concurrency: false, timeout:
     await wb.screenshot('05-restored-running');
   });
 
+  step('explains a CRIU failure and opens the log with its tail', async () => {
+    // An established loopback TCP connection: CRIU refuses to dump it without the TCP option.
+    await podman('run', '-d', '--name', tcp, '--label', TEST_LABEL, 'localhost/busybox:latest', 'sh', '-c',
+      'sleep 1000 | nc -l -p 9000 >/dev/null & sleep 0.3; sleep 1000 | nc 127.0.0.1 9000');
+    await row(tcp).waitFor({ timeout: 30_000 });
+    await wb.runCommand('Checkpoint: Create Checkpoint Image…');
+    await pickInQuickInput(tcp);
+    await wb.page.locator('.quick-input-widget').getByText(`Image name for the checkpoint of ${tcp}`).waitFor();
+    await quickInput().press('Enter');
+    await wb.page.locator('.quick-input-widget').getByText('Leave running').waitFor();
+    await quickInput().press('Enter');
+    const toast = wb.notification('CRIU failed: inet: Connected TCP socket');
+    await toast.waitFor({ timeout: 45_000 });
+    assert.match(await toast.innerText(), /TCP option/);
+    await wb.screenshot('06-criu-failure');
+    await toast.getByRole('button', { name: 'Open CRIU Log' }).click();
+    await wb.page.locator('.tab', { hasText: 'dump.log' }).waitFor({ timeout: 15_000 });
+    await wb.page.locator('.editor-instance .view-lines').getByText('Dumping FAILED').waitFor({ timeout: 15_000 });
+    await wb.screenshot('07-criu-log');
+    assert.match(await row(tcp).innerText(), /running/, 'the container survives the failed checkpoint');
+  });
+
   step('shows hostile annotations as text and runs nothing', async () => {
     const buildah = ['--root', join(STORE_DIR, 'root'), '--runroot', join(STORE_DIR, 'run')];
     const { stdout } = await run('buildah', [...buildah, 'from', image]);
@@ -164,6 +188,21 @@ describe('Checkpoint Studio in a real workbench', { concurrency: false, timeout:
     await view.getByText(evil2, { exact: true }).waitFor();
     assert.equal(await view.locator('img').count(), 0, 'an <img> from an annotation was rendered');
     assert.equal(await view.locator('body').getAttribute('data-pwned'), null, 'a script from an annotation ran');
-    await wb.screenshot('06-hostile-annotations-as-text');
+    await wb.screenshot('08-hostile-annotations-as-text');
+  });
+
+  step('says what to do when podman is missing', async () => {
+    await wb.runCommand('View: Close All Editors');
+    // As a user would: the Settings editor, search, type a path that does not exist.
+    await wb.runCommand('Preferences: Open Remote Settings');
+    await wb.page.locator('.settings-editor .suggest-input-container textarea, .settings-editor .search-container input').first()
+      .fill('checkpointStudio.podmanPath');
+    // The podman path is a machine setting: it lives on the Remote tab in a remote window.
+    await wb.page.locator('.settings-editor .settings-tabs-widget .action-label', { hasText: 'Remote' }).click();
+    const input = wb.page.locator('.settings-editor .setting-item-contents', { hasText: 'Podman Path' }).locator('input');
+    await input.fill('/nonexistent/podman');
+    await input.press('Tab');
+    await wb.page.getByText('Podman was not found').waitFor({ timeout: 30_000 });
+    await wb.screenshot('09-podman-missing');
   });
 });

@@ -26,8 +26,12 @@ export function runCommand<A extends unknown[]>(services: Services, fn: (...args
       if (err instanceof UserCancelled || isEngineError(err, 'CANCELLED')) return undefined;
       services.log.error(describeError(err));
       const text = isEngineError(err) && err.hint ? `${err.message}. ${err.hint}.` : (err as Error).message ?? String(err);
-      void vscode.window.showErrorMessage(text, 'Open Log').then((choice) => {
-        if (choice) services.log.show(true);
+      // CRIU's own log says most; the output channel has everything else.
+      const criuLog = isEngineError(err) ? err.logPath : undefined;
+      const button = criuLog ? 'Open CRIU Log' : 'Open Log';
+      void vscode.window.showErrorMessage(text, button).then((choice) => {
+        if (choice === 'Open CRIU Log') void openAtEnd(vscode.Uri.file(criuLog!));
+        else if (choice) services.log.show(true);
       });
       return undefined;
     } finally {
@@ -43,4 +47,12 @@ export function withProgress<T>(title: string, work: (report: (stage: string) =>
     { location: vscode.ProgressLocation.Notification, title, cancellable: true },
     (progress, token) => work((stage) => progress.report({ message: stage }), signalFrom(token)),
   );
+}
+
+/** Opens a log file scrolled to its end, where the failure is. */
+async function openAtEnd(uri: vscode.Uri): Promise<void> {
+  const editor = await vscode.window.showTextDocument(uri, { preview: true });
+  const last = editor.document.lineAt(editor.document.lineCount - 1).range;
+  editor.revealRange(last, vscode.TextEditorRevealType.InCenter);
+  editor.selection = new vscode.Selection(last.start, last.start);
 }

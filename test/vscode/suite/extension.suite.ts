@@ -17,6 +17,7 @@ const run = Date.now().toString(36);
 const counter = `inhost-${run}`;
 const image = `localhost/inhost-${run}:ckpt`;
 const copy = `${counter}-copy`;
+const devContainer = `inhost-dev-${run}`;
 
 function podman(...args: string[]): string {
   const global = vscode.workspace.getConfiguration('checkpointStudio').get<string[]>('podmanGlobalArgs') ?? [];
@@ -49,7 +50,7 @@ suite('Checkpoint Studio in the extension host', function () {
   });
 
   suiteTeardown(() => {
-    for (const c of [counter, copy]) podman('rm', '-f', '-t', '0', '--ignore', c);
+    for (const c of [counter, copy, devContainer]) podman('rm', '-f', '-t', '0', '--ignore', c);
     podman('rmi', '-f', '--ignore', image);
   });
 
@@ -70,6 +71,17 @@ suite('Checkpoint Studio in the extension host', function () {
     assert.match(String(node.description), /^running · localhost\/busybox:latest/);
     assert.equal(node.contextValue, 'container.running');
     assert.ok(api.services.model.host?.criu, 'host facts with CRIU were loaded');
+  });
+
+  test('dev containers are marked with their workspace folder', async () => {
+    podman('create', '--name', devContainer, '--label', `io.checkpoint-studio.test=${process.pid}`,
+      '--label', 'devcontainer.local_folder=/home/dev/projects/shop', '--label',
+      'devcontainer.config_file=/home/dev/projects/shop/.devcontainer/devcontainer.json', 'localhost/busybox:latest', 'true');
+    const node = await until('the dev container in the view', () =>
+      api.views.containers.getChildren().find((n) => n.container.name === devContainer));
+    assert.match(String(node.description), /dev container: shop$/);
+    assert.equal(node.contextValue, 'container.created.devcontainer');
+    assert.match((node.tooltip as vscode.MarkdownString).value, /\/home\/dev\/projects\/shop/);
   });
 
   test('Create Checkpoint Image makes an image that appears under its container', async () => {
