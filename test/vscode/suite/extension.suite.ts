@@ -55,6 +55,7 @@ suite('Checkpoint Studio in the extension host', function () {
   });
 
   test('activates and registers every command the manifest declares', async () => {
+    console.log(`activate() took ${api.activatedInMs} ms`);
     assert.ok(api.activatedInMs < 2000, `activation took ${api.activatedInMs} ms`);
     const manifest = JSON.parse(readFileSync(join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'package.json'), 'utf8'));
     const declared: string[] = manifest.contributes.commands.map((c: { command: string }) => c.command);
