@@ -125,6 +125,8 @@ describe('Checkpoint Studio in a real workbench', { concurrency: false, timeout:
     const nameRow = view.locator('tr', { has: view.locator('th', { hasText: /^Name$/ }) });
     assert.match(await nameRow.innerText(), new RegExp(counter));
     await wb.screenshot('04-inspect-webview');
+    await view.getByRole('button', { name: 'Copy as JSON' }).click();
+    await wb.notification('Copied the checkpoint image as JSON').waitFor({ timeout: 15_000 });
   });
 
   step('restores the image and the restored counter goes on', async () => {

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { ArchiveCompression, CheckpointResult } from '../../engine/index.js';
 import { readSettings } from '../config.js';
 import type { Services } from '../services.js';
 import { pickOptions, pickRunningContainer } from './pick.js';
@@ -6,7 +7,32 @@ import { required, withProgress } from './runCommand.js';
 
 const EXTENSIONS = { zstd: '.tar.zst', gzip: '.tar.gz', none: '.tar' } as const;
 
-export async function exportToArchive(services: Services, node?: unknown): Promise<void> {
+/** Arguments for running the command without prompts (keybindings, other extensions, tests). */
+export interface ExportRequest {
+  container: string;
+  /** Absolute path of the archive to write. */
+  path: string;
+  compression?: ArchiveCompression;
+  leaveRunning?: boolean;
+  tcpEstablished?: boolean;
+  fileLocks?: boolean;
+}
+
+function isRequest(arg: unknown): arg is ExportRequest {
+  return typeof arg === 'object' && arg !== null && typeof (arg as ExportRequest).container === 'string'
+    && typeof (arg as ExportRequest).path === 'string';
+}
+
+export async function exportToArchive(services: Services, arg?: unknown): Promise<CheckpointResult> {
+  const { container, path, compression, ...options } = isRequest(arg) ? arg : await askExport(services, arg);
+  const result = await withProgress(`Exporting ${container}`, (report, signal) =>
+    services.podman().checkpoint(container, { kind: 'archive', path, compression }, { ...options, onStage: report, signal }),
+  );
+  void vscode.window.showInformationMessage(`Exported ${result.containerName} to ${result.archive?.path}.`);
+  return result;
+}
+
+async function askExport(services: Services, node: unknown): Promise<ExportRequest> {
   const title = 'Export Checkpoint to Archive';
   const container = await pickRunningContainer(services, node, title);
   const { exportCompression: compression, checkpoint: defaults } = readSettings();
@@ -23,14 +49,12 @@ export async function exportToArchive(services: Services, node?: unknown): Promi
     { id: 'tcpEstablished', label: 'TCP established', detail: 'Include open TCP connections', picked: defaults.tcpEstablished },
     { id: 'fileLocks', label: 'File locks', detail: 'Include file locks', picked: defaults.fileLocks },
   ]);
-  const result = await withProgress(`Exporting ${container.name}`, (report, signal) =>
-    services.podman().checkpoint(container.id, { kind: 'archive', path: file.fsPath, compression }, {
-      leaveRunning: options.has('leaveRunning'),
-      tcpEstablished: options.has('tcpEstablished'),
-      fileLocks: options.has('fileLocks'),
-      onStage: report,
-      signal,
-    }),
-  );
-  void vscode.window.showInformationMessage(`Exported ${result.containerName} to ${result.archive?.path}.`);
+  return {
+    container: container.name,
+    path: file.fsPath,
+    compression,
+    leaveRunning: options.has('leaveRunning'),
+    tcpEstablished: options.has('tcpEstablished'),
+    fileLocks: options.has('fileLocks'),
+  };
 }

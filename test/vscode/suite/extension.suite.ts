@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { CheckpointStudioApi } from '../../../src/extension/extension.js';
@@ -125,6 +126,19 @@ suite('Checkpoint Studio in the extension host', function () {
     await until('the copy to count on', () => Number(podman('exec', copy, 'cat', '/tmp/count')) > first + 5);
     const node = api.views.containers.getChildren().find((n) => n.container.name === copy);
     assert.match(String(node?.description), /^restored/);
+  });
+
+  test('Export to Archive writes a zstd archive of the running copy and leaves it running', async () => {
+    const path = join(tmpdir(), `${copy}.tar.zst`);
+    const result = (await vscode.commands.executeCommand('checkpointStudio.exportToArchive', {
+      container: copy,
+      path,
+      leaveRunning: true,
+    })) as CheckpointResult | undefined;
+    assert.equal(result?.archive?.path, path);
+    assert.equal(readFileSync(path).readUInt32LE(0), 0xfd2fb528, 'not zstd (the default compression)');
+    rmSync(path);
+    assert.equal(api.services.model.containers.find((c) => c.name === copy)?.state, 'running');
   });
 
   test('Remove Checkpoint Image removes it from storage and the view', async () => {
