@@ -1,8 +1,7 @@
 import * as vscode from 'vscode';
 import type { CheckpointResult } from '../../engine/index.js';
-import { readSettings } from '../config.js';
 import type { Services } from '../services.js';
-import { pickOptions, pickRunningContainer } from './pick.js';
+import { pickCheckpointOptions, pickRunningContainer } from './pick.js';
 import { required, withProgress } from './runCommand.js';
 
 /** `localhost/<container>-checkpoint:<yyyymmdd-hhmmss>`: sorts by time and never collides in practice. */
@@ -59,17 +58,10 @@ async function ask(services: Services, node: unknown): Promise<CreateCheckpointR
       validateInput: (v) => (v.trim() && !/\s/.test(v.trim()) ? undefined : 'Enter an image name without spaces'),
     }),
   ).trim();
-  const defaults = readSettings().checkpoint;
-  const options = await pickOptions(title, [
-    { id: 'leaveRunning', label: 'Leave running', detail: 'Keep the container running after the checkpoint', picked: defaults.leaveRunning },
-    { id: 'tcpEstablished', label: 'TCP established', detail: 'Include open TCP connections (restore must use it too)', picked: defaults.tcpEstablished },
-    { id: 'fileLocks', label: 'File locks', detail: 'Include file locks', picked: defaults.fileLocks },
-  ]);
+  const options = await pickCheckpointOptions(title);
   return {
     container: container.name,
     imageName,
-    leaveRunning: options.has('leaveRunning'),
-    tcpEstablished: options.has('tcpEstablished'),
-    fileLocks: options.has('fileLocks'),
+    ...options,
   };
 }

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { ArchiveCompression, CheckpointResult } from '../../engine/index.js';
 import { readSettings } from '../config.js';
 import type { Services } from '../services.js';
-import { pickOptions, pickRunningContainer } from './pick.js';
+import { pickCheckpointOptions, pickRunningContainer } from './pick.js';
 import { required, withProgress } from './runCommand.js';
 
 const EXTENSIONS = { zstd: '.tar.zst', gzip: '.tar.gz', none: '.tar' } as const;
@@ -35,7 +35,7 @@ export async function exportToArchive(services: Services, arg?: unknown): Promis
 async function askExport(services: Services, node: unknown): Promise<ExportRequest> {
   const title = 'Export Checkpoint to Archive';
   const container = await pickRunningContainer(services, node, title);
-  const { exportCompression: compression, checkpoint: defaults } = readSettings();
+  const compression = readSettings().exportCompression;
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
   const file = required(
     await vscode.window.showSaveDialog({
@@ -44,17 +44,11 @@ async function askExport(services: Services, node: unknown): Promise<ExportReque
       filters: { 'Checkpoint archives': ['zst', 'gz', 'tar'] },
     }),
   );
-  const options = await pickOptions(title, [
-    { id: 'leaveRunning', label: 'Leave running', detail: 'Keep the container running after the checkpoint', picked: defaults.leaveRunning },
-    { id: 'tcpEstablished', label: 'TCP established', detail: 'Include open TCP connections', picked: defaults.tcpEstablished },
-    { id: 'fileLocks', label: 'File locks', detail: 'Include file locks', picked: defaults.fileLocks },
-  ]);
+  const options = await pickCheckpointOptions(title);
   return {
     container: container.name,
     path: file.fsPath,
     compression,
-    leaveRunning: options.has('leaveRunning'),
-    tcpEstablished: options.has('tcpEstablished'),
-    fileLocks: options.has('fileLocks'),
+    ...options,
   };
 }

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { readSettings } from '../config.js';
 import type { CheckpointImage, ContainerSummary } from '../../engine/index.js';
 import { formatAge, formatSize } from '../../shared/format.js';
 import { CheckpointImageNode } from '../tree/CheckpointImageNode.js';
@@ -54,4 +55,21 @@ export async function pickOptions<K extends string>(
 
 export function imageRef(image: CheckpointImage): string {
   return image.names[0] ?? image.id;
+}
+
+export interface CheckpointChoices {
+  leaveRunning: boolean;
+  tcpEstablished: boolean;
+  fileLocks: boolean;
+}
+
+/** The checkpoint options, preselected from the settings. */
+export async function pickCheckpointOptions(title: string): Promise<CheckpointChoices> {
+  const defaults = readSettings().checkpoint;
+  const picked = await pickOptions(title, [
+    { id: 'leaveRunning', label: 'Leave running', detail: 'Keep the container running after the checkpoint', picked: defaults.leaveRunning },
+    { id: 'tcpEstablished', label: 'TCP established', detail: 'Include open TCP connections (restore must use it too)', picked: defaults.tcpEstablished },
+    { id: 'fileLocks', label: 'File locks', detail: 'Include file locks', picked: defaults.fileLocks },
+  ]);
+  return { leaveRunning: picked.has('leaveRunning'), tcpEstablished: picked.has('tcpEstablished'), fileLocks: picked.has('fileLocks') };
 }
