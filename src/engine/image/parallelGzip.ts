@@ -8,7 +8,7 @@ const gzipAsync = promisify(gzip);
 export interface ParallelGzipOptions {
   /** Bytes per gzip member; larger compresses slightly better, smaller spreads work sooner. */
   blockSize?: number;
-  /** Members compressed at once; defaults to the number of cores. */
+  /** Members compressed at once; defaults to twice the number of cores. */
   concurrency?: number;
   /** zlib level, 1 (fast) to 9 (small). */
   level?: number;
@@ -28,11 +28,13 @@ export class ParallelGzip extends Transform {
   #pendingBytes = 0;
   /** Compressions in submission order; the head is written first. */
   #inFlight: Promise<Buffer>[] = [];
+  #members = 0;
 
   constructor(options: ParallelGzipOptions = {}) {
     super();
     this.#blockSize = options.blockSize ?? 1 << 20;
-    this.#concurrency = Math.max(1, options.concurrency ?? availableParallelism());
+    // Twice the cores keeps the zlib pool busy while this thread hashes and writes.
+    this.#concurrency = Math.max(1, options.concurrency ?? 2 * availableParallelism());
     this.#level = options.level ?? 1;
   }
 
@@ -45,6 +47,8 @@ export class ParallelGzip extends Transform {
   override _flush(done: TransformCallback): void {
     this.#drainBlocks(true)
       .then(async () => {
+        // An empty input is still one (empty) gzip member: zero bytes are not a gzip stream.
+        if (this.#members === 0) this.#inFlight.push(gzipAsync(Buffer.alloc(0), { level: this.#level }));
         while (this.#inFlight.length) this.push(await this.#inFlight.shift()!);
         done();
       })
@@ -60,6 +64,7 @@ export class ParallelGzip extends Transform {
       this.#pending = rest.length ? [rest] : [];
       this.#pendingBytes = rest.length;
       this.#inFlight.push(gzipAsync(block, { level: this.#level }));
+      this.#members++;
       if (this.#inFlight.length >= this.#concurrency) this.push(await this.#inFlight.shift()!);
     }
   }
