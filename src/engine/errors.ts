@@ -12,7 +12,19 @@ export type EngineErrorCode =
   | 'RUNTIME_MISMATCH'
   | 'NAME_IN_USE'
   | 'NOTHING_DONE'
-  | 'CANCELLED';
+  | 'CANCELLED'
+  /** Content does not hash to, or is not the size of, its descriptor. */
+  | 'DIGEST_MISMATCH'
+  /** A manifest, index, config or digest from outside is malformed or too large. */
+  | 'INVALID_IMAGE'
+  /** A well-formed thing the engine does not take (Docker v2s2 manifests, sha512). */
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  /** A store lacks a blob it was asked for or that a manifest names. */
+  | 'BLOB_NOT_FOUND'
+  /** A folder is not an OCI image layout, or its files are not what they should be. */
+  | 'INVALID_LAYOUT'
+  /** Another process held a store's lock for too long. */
+  | 'STORE_BUSY';
 
 export interface EngineErrorDetails {
   /** What the user can do next, in one sentence. */
@@ -59,4 +71,15 @@ export function describeError(err: unknown): string {
   if (err.hint) parts.push(`Next step: ${err.hint}`);
   if (err.log) parts.push(`--- ${err.logPath ?? 'log'} (last lines) ---\n${err.log}`);
   return parts.join('\n');
+}
+
+/** The signal's abort as CANCELLED, so callers branch on one code whatever was running. */
+export function cancelled(what: string, signal: AbortSignal | undefined): EngineError {
+  return new EngineError('CANCELLED', `cancelled: ${what}`, { cause: signal?.reason });
+}
+
+/** A stranger's value as JSON (strings quoted, control characters escaped), cut short, safe to put in a message. */
+export function preview(value: unknown, max = 80): string {
+  const text = value === undefined ? 'undefined' : (JSON.stringify(value) ?? JSON.stringify(String(value)));
+  return text.length > max ? `${text.slice(0, max)}…` : text;
 }

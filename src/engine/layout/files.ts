@@ -1,0 +1,95 @@
+/** File primitives for the layout store: no-follow opens, atomic replace, fsync, and names of temp files. */
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { open, rename, unlink, writeFile, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { EngineError } from '../errors.js';
+
+/** Files and directories the store creates: checkpoint layers hold process memory, so only the owner reads them. */
+export const FILE_MODE = 0o600;
+export const DIR_MODE = 0o700;
+
+/**
+ * Opens a regular file for reading, refusing a symlink (O_NOFOLLOW) and anything else that is not a plain
+ * file. O_NONBLOCK keeps a FIFO planted in the store from hanging the open; it changes nothing for files.
+ */
+export async function openRegular(path: string, what: string): Promise<FileHandle> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (err) {
+    if (errno(err) === 'ELOOP') throw new EngineError('INVALID_LAYOUT', `${what} is a symbolic link, which a store never holds`, { cause: err });
+    throw err;
+  }
+  if (!(await handle.stat()).isFile()) {
+    await handle.close();
+    throw new EngineError('INVALID_LAYOUT', `${what} is not a regular file`);
+  }
+  return handle;
+}
+
+/** Reads a whole small file, refusing one larger than `maxBytes`. */
+export async function readSmall(path: string, what: string, maxBytes: number): Promise<Buffer> {
+  const handle = await openRegular(path, what);
+  try {
+    const { size } = await handle.stat();
+    if (size > maxBytes) throw new EngineError('INVALID_LAYOUT', `${what} is ${size} bytes, more than the ${maxBytes} allowed`);
+    return await handle.readFile();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** A temp-file name that says which process owns it, so gc can tell abandoned ones from ones being written. */
+export function tempName(): string {
+  return `.ckpt-${process.pid}-${randomBytes(8).toString('hex')}.tmp`;
+}
+
+const TEMP = /^\.ckpt-(\d+)-[0-9a-f]{16}\.tmp$/;
+
+/** The owning pid of a temp-file name, or undefined for any other name. */
+export function tempOwner(name: string): number | undefined {
+  const m = TEMP.exec(name);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** Replaces `dir/name` with `bytes` so that readers see the old file or the new one, never a part. */
+export async function replaceFile(dir: string, name: string, bytes: Uint8Array): Promise<void> {
+  const temp = join(dir, tempName());
+  try {
+    await writeFile(temp, bytes, { flag: 'wx', mode: FILE_MODE, flush: true });
+    await rename(temp, join(dir, name));
+  } catch (err) {
+    await unlink(temp).catch(() => undefined);
+    throw err;
+  }
+  await syncDir(dir);
+}
+
+/** Makes renames and unlinks in `dir` durable. Some platforms cannot open a directory: there it is a no-op. */
+export async function syncDir(dir: string): Promise<void> {
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+    await handle.sync();
+  } catch (err) {
+    if (!['EISDIR', 'EPERM', 'EINVAL', 'EBADF'].includes(errno(err) ?? '')) throw err;
+  } finally {
+    await handle?.close();
+  }
+}
+
+export function errno(err: unknown): string | undefined {
+  return (err as NodeJS.ErrnoException | undefined)?.code;
+}
+
+/** Whether a process with this pid runs on this host (EPERM: it does, as another user). */
+export function processAlive(pid: number): boolean {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return errno(err) === 'EPERM';
+  }
+}
