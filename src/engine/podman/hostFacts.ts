@@ -62,7 +62,7 @@ export function minimumCriuFor(kernel: string): number {
 }
 
 /** CRIU as podman will find it: the first `criu` in podman's PATH. */
-async function readCriu(exec: PodmanExec, kernel: string, options: RunOptions): Promise<Pick<HostFacts, 'criu' | 'criuProblem'>> {
+export async function readCriu(exec: PodmanExec, kernel: string, options: RunOptions): Promise<Pick<HostFacts, 'criu' | 'criuProblem'>> {
   let output: string;
   try {
     const result = await exec.runProgram('criu', ['--version'], options);
