@@ -24,7 +24,21 @@ export type EngineErrorCode =
   /** A folder is not an OCI image layout, or its files are not what they should be. */
   | 'INVALID_LAYOUT'
   /** Another process held a store's lock for too long. */
-  | 'STORE_BUSY';
+  | 'STORE_BUSY'
+  /** Not a tar, gzip or zstd stream at all (wrong magic bytes). */
+  | 'NOT_AN_ARCHIVE'
+  /** Truncated or damaged compressed data or tar headers. */
+  | 'ARCHIVE_CORRUPT'
+  /** A readable archive that is not a complete checkpoint (no inventory.img, bad config.dump, ...). */
+  | 'NOT_A_CHECKPOINT_ARCHIVE'
+  /** An entry that would write outside the target, link out of it, or create a device, fifo, ... */
+  | 'UNSAFE_ENTRY'
+  /** More entries, bytes, compression ratio or name length than the configured limits allow. */
+  | 'ARCHIVE_LIMIT_EXCEEDED'
+  /** The disk refused a write while extracting (full, read-only, ...). */
+  | 'EXTRACT_FAILED'
+  /** zstd data on a Node without zstd (before 22.15) and without the zstd-napi fallback. */
+  | 'ZSTD_UNAVAILABLE';
 
 export interface EngineErrorDetails {
   /** What the user can do next, in one sentence. */
