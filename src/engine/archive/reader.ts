@@ -19,6 +19,8 @@ export interface CheckpointArchiveSummary {
   containerId: string;
   /** The base image as named when the container was created, and its ID. */
   imageName?: string;
+  /** The base image as the user typed it (podman's RawImageName, CRI-O's rootfsImage). */
+  rawImageName?: string;
   imageId?: string;
   /** The OCI runtime (runc, crun) or, for CRI-O, the runtime handler. */
   runtime?: string;
@@ -50,72 +52,105 @@ const INVENTORY = `${ArchiveEntry.CheckpointDir}/inventory.img`;
 /** Reads a checkpoint archive (a path or a stream, any compression) and sums it up. */
 export async function readCheckpointArchive(input: string | Readable, options: ReadArchiveOptions = {}): Promise<CheckpointArchiveSummary> {
   const what = typeof input === 'string' ? basename(input) : 'checkpoint archive';
-  const maxJson = options.maxMetadataBytes ?? 16 << 20;
   const { compression, entries } = await openEntries(input, what, options);
-  const json: Partial<Record<string, Json>> = {};
-  const sizes = { checkpoint: 0, memoryPages: 0, rootfsDiff: 0 };
-  let entryCount = 0;
-  let hasInventory = false;
-  let hasPreCheckpoint = false;
+  const summary = new ArchiveSummaryBuilder(what, options.maxMetadataBytes);
   for await (const entry of entries) {
-    entryCount++;
+    await summary.add(entry, isMetadata(entry) ? await summary.readMetadata(entry) : undefined);
+  }
+  return summary.finish(compression);
+}
+
+/** config.dump and spec.dump: small JSON the summary parses, so callers buffer their bodies. */
+export function isMetadata(entry: TarEntry): boolean {
+  return entry.type === 'file' && (entry.path === ArchiveEntry.ConfigDump || entry.path === ArchiveEntry.SpecDump);
+}
+
+/**
+ * Sums up a checkpoint archive entry by entry, so a caller that also copies the entries (the image builder)
+ * learns the same in the same pass. Bodies are only read for metadata, through readMetadata.
+ */
+export class ArchiveSummaryBuilder {
+  readonly #json: Partial<Record<string, Json>> = {};
+  readonly #sizes = { checkpoint: 0, memoryPages: 0, rootfsDiff: 0 };
+  #entryCount = 0;
+  #hasInventory = false;
+  #hasPreCheckpoint = false;
+
+  constructor(
+    private readonly what: string,
+    private readonly maxMetadataBytes = 16 << 20,
+  ) {}
+
+  /** The whole body of a metadata entry, size-capped. */
+  async readMetadata(entry: TarEntry): Promise<Buffer> {
+    if (entry.size > this.maxMetadataBytes) {
+      throw new EngineError('ARCHIVE_LIMIT_EXCEEDED', `${this.what}: ${entry.path} is ${entry.size} bytes, more than the ${this.maxMetadataBytes} a checkpoint's metadata may take`);
+    }
+    const chunks: Buffer[] = [];
+    for await (const chunk of entry.body) chunks.push(chunk);
+    return Buffer.concat(chunks);
+  }
+
+  async add(entry: TarEntry, metadata?: Buffer): Promise<void> {
+    this.#entryCount++;
     const { path, type, size } = entry;
-    if (type !== 'file') continue;
-    if (path === ArchiveEntry.ConfigDump || path === ArchiveEntry.SpecDump) json[path] = await readJson(entry, what, maxJson);
+    if (type !== 'file') return;
+    const sizes = this.#sizes;
+    if (metadata && isMetadata(entry)) this.#json[path] = parseJson(metadata, path, this.what);
     else if (path === ArchiveEntry.RootfsDiffTar) sizes.rootfsDiff = size;
     else if (path.startsWith(`${ArchiveEntry.CheckpointDir}/`)) {
       sizes.checkpoint += size;
       if (path.startsWith(`${ArchiveEntry.CheckpointDir}/pages-`)) sizes.memoryPages += size;
-      if (path === INVENTORY) hasInventory = true;
-    } else if (path === `${ArchiveEntry.PreCheckpointDir}/inventory.img`) hasPreCheckpoint = true;
+      if (path === INVENTORY) this.#hasInventory = true;
+    } else if (path === `${ArchiveEntry.PreCheckpointDir}/inventory.img`) this.#hasPreCheckpoint = true;
   }
-  const config = json[ArchiveEntry.ConfigDump];
-  const spec = json[ArchiveEntry.SpecDump];
-  if (!hasInventory || !config || !spec) {
-    const missing = [!config && ArchiveEntry.ConfigDump, !spec && ArchiveEntry.SpecDump, !hasInventory && INVENTORY].filter(Boolean);
-    throw new EngineError('NOT_A_CHECKPOINT_ARCHIVE', `${what} is not a complete checkpoint: it has no ${missing.join(', ')}`, {
-      hint: hasPreCheckpoint
-        ? 'this is a pre-checkpoint only; export the final checkpoint (`podman container checkpoint --with-previous --export`)'
-        : 'choose an archive made by `podman container checkpoint --export`, CRI-O or containerd',
-    });
+
+  finish(compression: Compression): CheckpointArchiveSummary {
+    const what = this.what;
+    const config = this.#json[ArchiveEntry.ConfigDump];
+    const spec = this.#json[ArchiveEntry.SpecDump];
+    if (!this.#hasInventory || !config || !spec) {
+      const missing = [!config && ArchiveEntry.ConfigDump, !spec && ArchiveEntry.SpecDump, !this.#hasInventory && INVENTORY].filter(Boolean);
+      throw new EngineError('NOT_A_CHECKPOINT_ARCHIVE', `${what} is not a complete checkpoint: it has no ${missing.join(', ')}`, {
+        hint: this.#hasPreCheckpoint
+          ? 'this is a pre-checkpoint only; export the final checkpoint (`podman container checkpoint --with-previous --export`)'
+          : 'choose an archive made by `podman container checkpoint --export`, CRI-O or containerd',
+      });
+    }
+    const annotations = stringMap(asObject(spec.annotations));
+    const manager = annotations['io.container.manager'];
+    const engine: CheckpointEngine = manager === 'libpod' ? 'podman' : manager === 'cri-o' ? 'cri-o' : 'containerd';
+    const podName = annotations[engine === 'cri-o' ? 'io.kubernetes.pod.name' : 'io.kubernetes.cri.sandbox-name'];
+    const podNamespace = annotations[engine === 'cri-o' ? 'io.kubernetes.pod.namespace' : 'io.kubernetes.cri.sandbox-namespace'];
+    return {
+      engine,
+      compression,
+      containerName: str(config.name) || annotations['io.kubernetes.cri.container-name'] || '',
+      containerId: str(config.id),
+      // libpod says rootfsImageID; checkpointctl's ContainerConfig (CRI-O, containerd) says rootfsImageRef.
+      imageName: str(config.rootfsImageName) || undefined,
+      rawImageName: str(config.RawImageName) || str(config.rootfsImage) || undefined,
+      imageId: str(config.rootfsImageID) || str(config.rootfsImageRef) || undefined,
+      runtime: str(config.runtime) || undefined,
+      created: time(config.createdTime),
+      checkpointed: time(config.checkpointedTime),
+      pod: engine !== 'podman' && podName ? { name: podName, namespace: podNamespace ?? '' } : undefined,
+      sizes: this.#sizes,
+      specAnnotations: annotations,
+      entryCount: this.#entryCount,
+    };
   }
-  const annotations = stringMap(asObject(spec.annotations));
-  const manager = annotations['io.container.manager'];
-  const engine: CheckpointEngine = manager === 'libpod' ? 'podman' : manager === 'cri-o' ? 'cri-o' : 'containerd';
-  const podName = annotations[engine === 'cri-o' ? 'io.kubernetes.pod.name' : 'io.kubernetes.cri.sandbox-name'];
-  const podNamespace = annotations[engine === 'cri-o' ? 'io.kubernetes.pod.namespace' : 'io.kubernetes.cri.sandbox-namespace'];
-  return {
-    engine,
-    compression,
-    containerName: str(config.name) || annotations['io.kubernetes.cri.container-name'] || '',
-    containerId: str(config.id),
-    // libpod says rootfsImageID; checkpointctl's ContainerConfig (CRI-O, containerd) says rootfsImageRef.
-    imageName: str(config.rootfsImageName) || undefined,
-    imageId: str(config.rootfsImageID) || str(config.rootfsImageRef) || undefined,
-    runtime: str(config.runtime) || undefined,
-    created: time(config.createdTime),
-    checkpointed: time(config.checkpointedTime),
-    pod: engine !== 'podman' && podName ? { name: podName, namespace: podNamespace ?? '' } : undefined,
-    sizes,
-    specAnnotations: annotations,
-    entryCount,
-  };
 }
 
-async function readJson(entry: TarEntry, what: string, max: number): Promise<Json> {
-  if (entry.size > max) {
-    throw new EngineError('ARCHIVE_LIMIT_EXCEEDED', `${what}: ${entry.path} is ${entry.size} bytes, more than the ${max} a checkpoint's metadata may take`);
-  }
-  const chunks: Buffer[] = [];
-  for await (const chunk of entry.body) chunks.push(chunk);
+function parseJson(bytes: Buffer, path: string, what: string): Json {
   let value: unknown;
   try {
-    value = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    value = JSON.parse(bytes.toString('utf8'));
   } catch (cause) {
-    throw new EngineError('NOT_A_CHECKPOINT_ARCHIVE', `${what}: ${entry.path} is not valid JSON`, { cause, hint: 'the archive is damaged or was not made by a container engine' });
+    throw new EngineError('NOT_A_CHECKPOINT_ARCHIVE', `${what}: ${path} is not valid JSON`, { cause, hint: 'the archive is damaged or was not made by a container engine' });
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new EngineError('NOT_A_CHECKPOINT_ARCHIVE', `${what}: ${entry.path} is not a JSON object`);
+    throw new EngineError('NOT_A_CHECKPOINT_ARCHIVE', `${what}: ${path} is not a JSON object`);
   }
   return value as Json;
 }

@@ -1,0 +1,118 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { pack as tarPack, type Pack } from 'tar-stream';
+import { compressor } from '../archive/compression.js';
+import { openEntries, type ArchiveLimits, type TarEntry } from '../archive/entries.js';
+import { ArchiveSummaryBuilder, isMetadata, type CheckpointArchiveSummary } from '../archive/reader.js';
+import type { Layout } from '../layout/api.js';
+import type { Descriptor } from '../oci/types.js';
+import type { HostFacts } from '../podman/hostFacts.js';
+import { checkpointAnnotations } from './checkpointAnnotations.js';
+import { checkpointIndex, checkpointManifest, type JsonBlob } from './checkpointManifest.js';
+import { gzipCompressor, measureLayer, type Compressor, type LayerCompression, type LayerDigests } from './layer.js';
+
+export interface BuildOptions extends ArchiveLimits {
+  /** Layer compression; gzip (podman's push default) unless said otherwise. */
+  compression?: LayerCompression;
+  /** This host's facts for the annotations the archive does not record (versions, kernel, arch). */
+  host: HostFacts;
+  /** The user's own annotations, e.g. a description for teammates. */
+  annotations?: Record<string, string>;
+  /** Also tag a one-entry OCI index carrying org.criu.checkpoint.* (what containerd reads). */
+  index?: boolean;
+  signal?: AbortSignal;
+  /** Bytes of the archive read so far. */
+  onProgress?: (bytesRead: number) => void;
+}
+
+export interface BuildResult {
+  /** What was tagged: the manifest, or the index when one was asked for. */
+  descriptor: Descriptor;
+  layer: LayerDigests;
+  archive: CheckpointArchiveSummary;
+  annotations: Record<string, string>;
+}
+
+const COMPRESSORS: Record<LayerCompression, Compressor | undefined> = {
+  gzip: gzipCompressor,
+  zstd: () => compressor('zstd') as ReturnType<Compressor>,
+  none: undefined,
+};
+
+/**
+ * A checkpoint archive (podman, CRI-O or containerd; any compression) to a checkpoint image in the store, in
+ * one streaming pass: every entry is checked and re-packed at the layer root while the tar is hashed
+ * (diff_id), compressed, hashed again (digest) and written. The tag comes last, so a failure leaves no image.
+ */
+export async function buildFromArchive(
+  layout: Layout,
+  input: string | Readable,
+  tag: string,
+  options: BuildOptions,
+): Promise<BuildResult> {
+  const what = typeof input === 'string' ? input : 'checkpoint archive';
+  const { signal } = options;
+  const compression = options.compression ?? 'gzip';
+  const { compression: inputCompression, entries } = await openEntries(input, what, { ...options, onProgress: options.onProgress });
+  const summary = new ArchiveSummaryBuilder(what);
+  const tar = tarPack();
+  // tar-stream's Pack is a streamx Readable; its typings do not say so.
+  const { blob, digests } = measureLayer(tar as unknown as Readable, COMPRESSORS[compression], signal);
+  const feed = (async () => {
+    try {
+      for await (const entry of entries) {
+        const metadata = isMetadata(entry) ? await summary.readMetadata(entry) : undefined;
+        await summary.add(entry, metadata);
+        await repack(tar, entry, metadata);
+      }
+      tar.finalize();
+    } catch (err) {
+      tar.destroy(err as Error);
+      throw err;
+    }
+  })();
+  const [, layer, written] = await Promise.all([feed, digests, layout.writeBlob(blob, { signal })]);
+  const archive = summary.finish(inputCompression);
+  if (written.digest !== layer.digest) throw new Error(`layer digest changed while writing: ${written.digest} != ${layer.digest}`);
+
+  const annotations = checkpointAnnotations(
+    {
+      engine: archive.engine,
+      containerName: archive.containerName,
+      rawImageName: archive.rawImageName,
+      rootfsImageName: archive.imageName,
+      rootfsImageID: archive.imageId,
+      runtimeName: archive.runtime,
+      podName: archive.pod?.name,
+      podNamespace: archive.pod?.namespace,
+    },
+    options.host,
+    options.annotations,
+  );
+  const { config, manifest } = checkpointManifest({ layer, compression, architecture: options.host.arch, annotations });
+  const blobs: JsonBlob[] = [config, manifest];
+  const top = options.index ? checkpointIndex(manifest, annotations, options.host.arch) : manifest;
+  if (options.index) blobs.push(top);
+  for (const b of blobs) await layout.writeBlob(b.bytes, { expected: b.descriptor, signal });
+  await layout.tag(tag, top.descriptor, { signal });
+  return { descriptor: top.descriptor, layer, archive, annotations };
+}
+
+/** One checked entry into the layer. Modes are podman's for checkpoint files: they hold process memory. */
+async function repack(tar: Pack, entry: TarEntry, body?: Buffer): Promise<void> {
+  const header = {
+    name: entry.path,
+    type: entry.type,
+    size: entry.type === 'file' ? entry.size : 0,
+    mode: entry.type === 'directory' ? 0o700 : entry.type === 'symlink' ? 0o777 : 0o600,
+    // A fixed time makes the same archive give the same layer, so stores and registries share it.
+    mtime: new Date(0),
+    linkname: entry.linkTarget,
+  };
+  await new Promise<void>((resolve, reject) => {
+    const sink = tar.entry(header, (err) => (err ? reject(err) : resolve()));
+    if (entry.type !== 'file') return;
+    if (body) sink.end(body);
+    else pipeline(Readable.from(entry.body), sink).catch(reject);
+  });
+}

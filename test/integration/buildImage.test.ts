@@ -1,0 +1,97 @@
+/** The engine builds a checkpoint image from a real podman export; podman restores it and the counter goes on. */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { after, before, describe, it } from 'node:test';
+import { PodmanAnnotation } from '../../src/engine/index.js';
+import { buildFromArchive } from '../../src/engine/image/buildFromArchive.js';
+import { openLayout } from '../../src/engine/layout/index.js';
+import {
+  ensureStack,
+  podman,
+  readCounter,
+  removeContainers,
+  removeImages,
+  scratchDir,
+  startCounter,
+  STORE_DIR,
+  testPodman,
+  uniqueName,
+  waitForCounter,
+} from '../support/stack.js';
+
+const run = promisify(execFile);
+const engine = testPodman();
+const TIMEOUT = { timeout: 180_000 };
+
+describe('building checkpoint images from archives (real podman + CRIU)', { concurrency: false }, () => {
+  const containers: string[] = [];
+  const images: string[] = [];
+  let dir: string;
+
+  before(async () => {
+    await ensureStack();
+    dir = scratchDir();
+  });
+  after(async () => {
+    await removeContainers(...containers);
+    await removeImages(...images);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  for (const compression of ['gzip', 'zstd', 'none'] as const) {
+    it(`builds a ${compression} image that podman restores, and the counter goes on`, TIMEOUT, async () => {
+      const name = uniqueName(`build-${compression}`);
+      const copy = `${name}-copy`;
+      const ref = `localhost/${name}:built`;
+      containers.push(name, copy);
+      images.push(ref);
+      await startCounter(name);
+      await waitForCounter(name, 30);
+      const archive = join(dir, `${name}.tar.zst`);
+      await engine.checkpoint(name, { kind: 'archive', path: archive });
+      const frozenAt = Number(await podman('logs', '--tail', '1', name));
+
+      const store = await openLayout(join(dir, `store-${compression}`), { create: true });
+      const host = await engine.hostFacts();
+      const built = await buildFromArchive(store, archive, 'built', {
+        host,
+        compression,
+        annotations: { 'org.opencontainers.image.description': 'counter at the moment of the bug' },
+      });
+      assert.equal(built.archive.engine, 'podman');
+      assert.equal(built.annotations[PodmanAnnotation.Name], name);
+      assert.equal(built.annotations[PodmanAnnotation.RootfsImageName], 'localhost/busybox:latest');
+      assert.deepEqual((await store.verify()).problems, []);
+
+      // Into podman's storage with skopeo (an independent OCI reader), then podman's own restore.
+      await run('skopeo', ['copy', '-q', `oci:${store.path}:built`, `containers-storage:${storageSpec()}${ref}`]);
+      const inspected = JSON.parse(await podman('image', 'inspect', ref))[0] as { Annotations: Record<string, string> };
+      assert.equal(inspected.Annotations[PodmanAnnotation.RuntimeName], 'runc');
+      assert.equal(inspected.Annotations['org.opencontainers.image.description'], 'counter at the moment of the bug');
+      const restored = await engine.restore({ kind: 'image', ref }, { name: copy });
+      assert.equal(restored.container.state, 'running');
+      const first = await readCounter(copy);
+      assert.ok(first >= frozenAt, `restored counter ${first} restarted below ${frozenAt}`);
+      await waitForCounter(copy, first + 5);
+    });
+  }
+
+  it('refuses an archive that is not a checkpoint and tags nothing', TIMEOUT, async () => {
+    const tarFile = join(dir, 'plain.tar');
+    await run('tar', ['-C', '/etc', '-cf', tarFile, 'hostname']);
+    const store = await openLayout(join(dir, 'store-bad'), { create: true });
+    await assert.rejects(
+      buildFromArchive(store, tarFile, 'bad', { host: await engine.hostFacts() }),
+      (err: { code?: string }) => err.code === 'NOT_A_CHECKPOINT_ARCHIVE',
+    );
+    assert.deepEqual(await store.tags(), []);
+  });
+});
+
+/** containers-storage:[driver@graphroot+runroot] for the test store. */
+function storageSpec(): string {
+  return `[overlay@${join(STORE_DIR, 'root')}+${join(STORE_DIR, 'run')}]`;
+}
