@@ -1,11 +1,15 @@
 import type { ParseArgsConfig } from 'node:util';
-import type { Podman } from '../engine/index.js';
+import type { ImageReference, Podman, Store } from '../engine/index.js';
 
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
 export type OptionValues = Record<string, string | boolean | string[] | undefined>;
 
 export interface CliContext {
   podman: Podman;
+  /** The embedded store (global --store, env CKPT_STORE, else the user's data folder). */
+  store: Store;
+  /** The store a reference points into: the embedded one for store:TAG, a layout for oci:PATH:TAG. */
+  storeFor(ref: ImageReference & { kind: 'store' | 'oci' }, options?: { create?: boolean }): Store;
   out(text: string): void;
   /** Progress and notes for people; kept off stdout so `--json` output stays parseable. */
   note(text: string): void;

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { describeError, isEngineError, isolatedStoreArgs, Podman, type EngineErrorCode, type Logger } from '../engine/index.js';
+import { defaultStorePath, describeError, isEngineError, isolatedStoreArgs, Podman, Store, type EngineErrorCode, type Logger } from '../engine/index.js';
 import { UsageError, type CliCommand, type CliContext } from './command.js';
 import { checkpoint } from './commands/checkpoint.js';
 import { host } from './commands/host.js';
@@ -8,8 +8,10 @@ import { inspect } from './commands/inspect.js';
 import { ps } from './commands/ps.js';
 import { restore } from './commands/restore.js';
 import { rm } from './commands/rm.js';
+import { image } from './commands/image.js';
+import { gc, verify } from './commands/store.js';
 
-const COMMANDS: CliCommand[] = [ps, checkpoint, images, inspect, restore, rm, host];
+const COMMANDS: CliCommand[] = [ps, checkpoint, images, inspect, restore, rm, image, gc, verify, host];
 
 /** Exit codes scripts can rely on (documented in the README). */
 export const ExitCode = { Ok: 0, Failed: 1, Usage: 2, NotFound: 3, CriuFailed: 4, Cancelled: 130 } as const;
@@ -26,6 +28,7 @@ const GLOBAL_HELP = [
   'Global options (before or after the command):',
   '  --podman PATH         podman executable (env CKPT_PODMAN; default: podman in PATH)',
   '  --podman-store DIR    use an isolated podman store under DIR (env CKPT_PODMAN_STORE)',
+  '  --store DIR           the embedded store (env CKPT_STORE; default ~/.local/share/checkpoint-studio/store)',
   '  --verbose, -v         print every podman command and its result to stderr',
   '  --help, -h            help for ckpt or for a command',
 ];
@@ -77,6 +80,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         ...command.options,
         podman: { type: 'string' },
         'podman-store': { type: 'string' },
+        store: { type: 'string' },
         verbose: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -96,16 +100,24 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return ExitCode.Usage;
   }
   const values = parsed.values as Record<string, string | boolean | string[] | undefined>;
-  const store = (values['podman-store'] as string | undefined) ?? io.env.CKPT_PODMAN_STORE;
+  const podmanStore = (values['podman-store'] as string | undefined) ?? io.env.CKPT_PODMAN_STORE;
   const logger: Logger | undefined = values.verbose
     ? { debug: () => {}, info: (m) => io.stderr(m), warn: (m) => io.stderr(m) }
     : undefined;
   const podman = new Podman({
     podmanPath: (values.podman as string | undefined) ?? io.env.CKPT_PODMAN ?? 'podman',
-    globalArgs: store ? isolatedStoreArgs(store) : [],
+    globalArgs: podmanStore ? isolatedStoreArgs(podmanStore) : [],
     logger,
   });
-  const ctx: CliContext = { podman, out: io.stdout, note: (t) => io.stderr(t), signal: io.signal };
+  const store = new Store((values.store as string | undefined) ?? defaultStorePath(io.env));
+  const ctx: CliContext = {
+    podman,
+    store,
+    storeFor: (ref, options) => (ref.kind === 'store' ? store : new Store(ref.path, { create: options?.create ?? false })),
+    out: io.stdout,
+    note: (t) => io.stderr(t),
+    signal: io.signal,
+  };
   try {
     await command.run(ctx, values, parsed.positionals);
     return ExitCode.Ok;

@@ -20,3 +20,10 @@ export {
   type AnnotationGroup,
 } from './describeAnnotations.js';
 export { buildInspectModel, type InspectField, type InspectModel, type Verdict } from './inspect.js';
+export { Store } from './store/Store.js';
+export { defaultStorePath } from './store/storeImages.js';
+export type { BuildOptions, BuildResult } from './image/buildFromArchive.js';
+export type { LayerCompression } from './image/layer.js';
+export type { GcReport, VerifyReport } from './layout/index.js';
+export { readCheckpointArchive, extractArchive, type CheckpointArchiveSummary } from './archive/index.js';
+export { formatReference, parseReference, type ImageReference } from './reference.js';

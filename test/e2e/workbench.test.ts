@@ -117,9 +117,11 @@ describe('Checkpoint Studio in a real workbench', { concurrency: false, timeout:
   });
 
   step('inspects the image: the webview shows the CRIU version and the container name', async () => {
-    await row(image).click();
+    // From the palette: a click on the tree row can land while a refresh redraws it.
+    await wb.runCommand('Checkpoint: Inspect Checkpoint Image');
+    await pickInQuickInput(image);
     const view = wb.webview();
-    await view.locator('h1').getByText(image).waitFor({ timeout: 30_000 });
+    await view.locator('h1').getByText(image).waitFor({ timeout: 60_000 });
     const criuRow = view.locator('tr', { has: view.locator('th', { hasText: /^CRIU$/ }) });
     assert.match(await criuRow.innerText(), /4\.1\.1\s+4\.1\.1/);
     const nameRow = view.locator('tr', { has: view.locator('th', { hasText: /^Name$/ }) });
@@ -185,7 +187,7 @@ describe('Checkpoint Studio in a real workbench', { concurrency: false, timeout:
     await row(hostile).waitFor({ timeout: 30_000 });
     await row(hostile).click();
     const view = wb.webview();
-    await view.locator('h1').getByText(hostile).waitFor({ timeout: 30_000 });
+    await view.locator('h1').getByText(hostile).waitFor({ timeout: 60_000 });
     await view.getByText(evil, { exact: true }).waitFor();
     await view.getByText(evil2, { exact: true }).waitFor();
     assert.equal(await view.locator('img').count(), 0, 'an <img> from an annotation was rendered');

@@ -1,23 +1,19 @@
 /** The engine builds a checkpoint image from a real podman export; podman restores it and the counter goes on. */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { PodmanAnnotation } from '../../src/engine/index.js';
 import { buildFromArchive } from '../../src/engine/image/buildFromArchive.js';
 import { openLayout } from '../../src/engine/layout/index.js';
 import {
-  ensureStack,
   podman,
   readCounter,
-  removeContainers,
-  removeImages,
-  scratchDir,
   startCounter,
   STORE_DIR,
   testPodman,
+  testResources,
   uniqueName,
   waitForCounter,
 } from '../support/stack.js';
@@ -27,19 +23,9 @@ const engine = testPodman();
 const TIMEOUT = { timeout: 180_000 };
 
 describe('building checkpoint images from archives (real podman + CRIU)', { concurrency: false }, () => {
-  const containers: string[] = [];
-  const images: string[] = [];
-  let dir: string;
+  const res = testResources();
+  const { containers, images } = res;
 
-  before(async () => {
-    await ensureStack();
-    dir = scratchDir();
-  });
-  after(async () => {
-    await removeContainers(...containers);
-    await removeImages(...images);
-    rmSync(dir, { recursive: true, force: true });
-  });
 
   for (const compression of ['gzip', 'zstd', 'none'] as const) {
     it(`builds a ${compression} image that podman restores, and the counter goes on`, TIMEOUT, async () => {
@@ -50,11 +36,11 @@ describe('building checkpoint images from archives (real podman + CRIU)', { conc
       images.push(ref);
       await startCounter(name);
       await waitForCounter(name, 30);
-      const archive = join(dir, `${name}.tar.zst`);
+      const archive = join(res.dir, `${name}.tar.zst`);
       await engine.checkpoint(name, { kind: 'archive', path: archive });
       const frozenAt = Number(await podman('logs', '--tail', '1', name));
 
-      const store = await openLayout(join(dir, `store-${compression}`), { create: true });
+      const store = await openLayout(join(res.dir, `store-${compression}`), { create: true });
       const host = await engine.hostFacts();
       const built = await buildFromArchive(store, archive, 'built', {
         host,
@@ -80,9 +66,9 @@ describe('building checkpoint images from archives (real podman + CRIU)', { conc
   }
 
   it('refuses an archive that is not a checkpoint and tags nothing', TIMEOUT, async () => {
-    const tarFile = join(dir, 'plain.tar');
+    const tarFile = join(res.dir, 'plain.tar');
     await run('tar', ['-C', '/etc', '-cf', tarFile, 'hostname']);
-    const store = await openLayout(join(dir, 'store-bad'), { create: true });
+    const store = await openLayout(join(res.dir, 'store-bad'), { create: true });
     await assert.rejects(
       buildFromArchive(store, tarFile, 'bad', { host: await engine.hostFacts() }),
       (err: { code?: string }) => err.code === 'NOT_A_CHECKPOINT_ARCHIVE',

@@ -1,24 +1,22 @@
 /** Checkpoint and restore through the engine, against real podman + runc + CRIU. */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { openSync, readSync, closeSync, rmSync } from 'node:fs';
+import { openSync, readSync, closeSync } from 'node:fs';
 import { release } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { isEngineError, PodmanAnnotation, type ArchiveCompression } from '../../src/engine/index.js';
 import {
-  ensureStack,
+  BASE_IMAGE,
   podman,
   readCounter,
   removeContainers,
-  removeImages,
-  scratchDir,
   startCounter,
+  TEST_LABEL,
   testPodman,
+  testResources,
   uniqueName,
   waitForCounter,
-  BASE_IMAGE,
-  TEST_LABEL,
 } from '../support/stack.js';
 
 const engine = testPodman();
@@ -47,9 +45,8 @@ function magic(path: string): Buffer {
 }
 
 describe('checkpoint and restore (real podman + CRIU)', { concurrency: false }, () => {
-  const containers: string[] = [];
-  const images: string[] = [];
-  let dir: string;
+  const res = testResources();
+  const { containers, images } = res;
 
   /** A running counter that has reached `min`, with an image name and a copy name, all cleaned up after. */
   async function counting(prefix: string, min: number) {
@@ -63,15 +60,6 @@ describe('checkpoint and restore (real podman + CRIU)', { concurrency: false }, 
     return { name, image, copy };
   }
 
-  before(async () => {
-    await ensureStack();
-    dir = scratchDir();
-  });
-  after(async () => {
-    await removeContainers(...containers);
-    await removeImages(...images);
-    rmSync(dir, { recursive: true, force: true });
-  });
 
   it('checkpoints into an image and restores a copy whose counter goes on', TIMEOUT, async () => {
     const { name, image, copy } = await counting('counter', 30);
@@ -127,7 +115,7 @@ describe('checkpoint and restore (real podman + CRIU)', { concurrency: false }, 
   for (const compression of ['zstd', 'gzip', 'none'] as const) {
     it(`exports a ${compression} archive and restores from it`, TIMEOUT, async () => {
       const { name, copy } = await counting(`arch-${compression}`, 30);
-      const path = join(dir, `${name}.tar`);
+      const path = join(res.dir, `${name}.tar`);
       const result = await engine.checkpoint(name, { kind: 'archive', path, compression });
       assert.ok(result.archive && result.archive.size > 0);
       assert.ok(MAGIC[compression](magic(path)), `${path} is not ${compression}`);
@@ -150,7 +138,7 @@ describe('checkpoint and restore (real podman + CRIU)', { concurrency: false }, 
 
   it('restores a checkpointed container in place', TIMEOUT, async () => {
     const { name } = await counting('inplace', 30);
-    const path = join(dir, `${name}.tar.zst`);
+    const path = join(res.dir, `${name}.tar.zst`);
     await engine.checkpoint(name, { kind: 'archive', path });
     const frozenAt = await lastLogged(name);
     const restored = await engine.restore({ kind: 'container', nameOrId: name });

@@ -1,9 +1,9 @@
 /** The `ckpt` CLI as a person or a script uses it, against real podman + CRIU. */
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { appendFileSync, chmodSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ckpt } from '../support/cli.js';
+import { ckpt, ckptWith } from '../support/cli.js';
 import {
   ensureStack,
   podman,
@@ -88,6 +88,32 @@ describe('ckpt CLI (real podman + CRIU)', { concurrency: false }, () => {
     assert.equal(rs.code, 0, rs.stderr);
     const value = await readCounter(`${name}-arch`);
     await waitForCounter(`${name}-arch`, value + 5);
+  });
+
+  it('image create builds into the embedded store without podman; images, inspect, verify, rm, gc', TIMEOUT, async () => {
+    const env = { CKPT_STORE: join(dir, 'store') };
+    const file = join(dir, 'copy.tar.gz');
+    const built = ckptWith(env, 'image', 'create', file, 'store:bug-42', '--annotation', 'org.opencontainers.image.description=bug 42');
+    assert.equal(built.code, 0, built.stderr);
+    assert.match(built.stdout, /built store:bug-42: podman checkpoint of .*, layer .* \(gzip\), sha256:[0-9a-f]{64}/);
+    const listed = ckptWith(env, 'images', '--location', 'store');
+    assert.match(listed.stdout, new RegExp(`store:bug-42\\s+${copy}\\s+4\\.1\\.1`));
+    const json = JSON.parse(ckptWith(env, 'inspect', 'store:bug-42', '--json').stdout) as { location: string; annotations: Record<string, string> };
+    assert.equal(json.location, 'store');
+    assert.equal(json.annotations['io.podman.annotations.checkpoint.name'], copy);
+    assert.equal(json.annotations['org.opencontainers.image.description'], 'bug 42');
+    assert.match(ckptWith(env, 'verify').stdout, /0 problems/);
+    // A damaged blob is found and reported with exit code 1.
+    const blobs = join(dir, 'store', 'blobs', 'sha256');
+    const victim = readdirSync(blobs).map((b) => join(blobs, b)).sort((a, b) => statSync(b).size - statSync(a).size)[0]!;
+    chmodSync(victim, 0o600);
+    appendFileSync(victim, 'x');
+    const damaged = ckptWith(env, 'verify');
+    assert.equal(damaged.code, 1);
+    assert.match(damaged.stderr, /problems in .*Next step: remove the damaged images/s);
+    assert.equal(ckptWith(env, 'rm', 'store:bug-42').code, 0);
+    assert.match(ckptWith(env, 'gc').stdout, /freed .* in 3 blobs/);
+    assert.equal(ckptWith(env, 'inspect', 'store:bug-42').code, 3);
   });
 
   it('exit codes and messages scripts can rely on', TIMEOUT, () => {

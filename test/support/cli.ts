@@ -13,8 +13,13 @@ const CLI = join(projectRoot(), 'dist', 'cli.js');
 
 /** Runs the built `ckpt` as a user would, against the test store. */
 export function ckpt(...args: string[]): CliRun {
+  return ckptWith({}, ...args);
+}
+
+/** The same with extra environment (e.g. CKPT_STORE for an embedded store of the test's own). */
+export function ckptWith(env: Record<string, string>, ...args: string[]): CliRun {
   const r = spawnSync(process.execPath, [CLI, ...args], {
-    env: { ...process.env, CKPT_PODMAN_STORE: STORE_DIR },
+    env: { ...process.env, CKPT_PODMAN_STORE: STORE_DIR, ...env },
     encoding: 'utf8',
     timeout: 120_000,
   });

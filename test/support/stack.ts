@@ -3,11 +3,13 @@
  * scripts/host-setup.sh, whose env.sh the test script sources) with an isolated podman store.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, symlinkSync, copyFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, copyFileSync, existsSync } from 'node:fs';
+import { after, before } from 'node:test';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { isolatedStoreArgs, Podman, type PodmanOptions } from '../../src/engine/index.js';
+import { COUNTER_SCRIPT, counterValue } from './counter.js';
 
 const run = promisify(execFile);
 
@@ -94,17 +96,17 @@ export function uniqueName(prefix: string): string {
   return `${prefix}-${process.pid}-${Date.now().toString(36)}-${seq++}`;
 }
 
-/** Starts a container that counts up every 50 ms into /tmp/count (and stdout). */
+/** Starts a container running the counter (see counter.ts). */
 export async function startCounter(name: string): Promise<void> {
   await podman(
     'run', '-d', '--name', name, '--label', TEST_LABEL, BASE_IMAGE,
-    'sh', '-c', 'i=0; while true; do i=$((i+1)); echo $i > /tmp/count; echo $i; sleep 0.05; done',
+    'sh', '-c', COUNTER_SCRIPT,
   );
 }
 
 /** The counter's current value, read inside the container. */
 export async function readCounter(name: string): Promise<number> {
-  return Number(await podman('exec', name, 'cat', '/tmp/count'));
+  return counterValue(await podman('exec', name, 'cat', '/tmp/count'));
 }
 
 /** Waits until the counter has reached at least `min`. */
@@ -130,6 +132,20 @@ export function scratchDir(): string {
   return mkdtempSync(join(tmpdir(), 'ckpt-test-'));
 }
 
-export function listDir(dir: string): string[] {
-  return readdirSync(dir);
+/**
+ * For a describe block: the stack is ready before its tests, and the containers, images and scratch folder
+ * they register are removed after them.
+ */
+export function testResources(): { containers: string[]; images: string[]; readonly dir: string } {
+  const r = { containers: [] as string[], images: [] as string[], dir: '' };
+  before(async () => {
+    await ensureStack();
+    r.dir = scratchDir();
+  });
+  after(async () => {
+    await removeContainers(...r.containers);
+    await removeImages(...r.images);
+    if (r.dir) rmSync(r.dir, { recursive: true, force: true });
+  });
+  return r;
 }

@@ -1,22 +1,20 @@
-import { describeCheckpointAnnotations, EngineError } from '../../engine/index.js';
+import { describeCheckpointAnnotations, formatReference } from '../../engine/index.js';
 import type { CliCommand } from '../command.js';
+import { findImage } from '../resolve.js';
 import { formatSize, toJson } from '../../shared/format.js';
 
 export const inspect: CliCommand = {
   name: 'inspect',
   summary: 'Show what a checkpoint image records: container, versions, host',
-  usage: 'IMAGE [--json]',
+  usage: 'IMAGE [--json]   (IMAGE: a podman name, store:TAG or oci:PATH:TAG)',
   help: ['--json   print the image and its raw annotations as JSON'],
   options: { json: { type: 'boolean' } },
   positionals: { min: 1, max: 1 },
-  async run(ctx, values, [ref]) {
-    const image = await ctx.podman.checkpointImage(ref!, { signal: ctx.signal });
-    if (!image) {
-      throw new EngineError('IMAGE_NOT_FOUND', `inspecting ${ref}: no such image`, { hint: 'list checkpoint images with `ckpt images`' });
-    }
-    if (values.json) return ctx.out(toJson(image));
+  async run(ctx, values, [text]) {
+    const { ref, image } = await findImage(ctx, text!);
+    if (values.json) return ctx.out(toJson({ location: ref.kind, ...image }));
     const lines = [
-      `Image:    ${image.names.join(', ') || '<none>'}`,
+      `Image:    ${formatReference(ref)}`,
       `ID:       ${image.id}`,
       `Digest:   ${image.digest}`,
       `Size:     ${formatSize(image.size)}`,

@@ -8,6 +8,7 @@ import {
 import { findContainer, listContainers, type ContainerSummary } from './containers.js';
 import { PodmanExec, type PodmanOptions, type RunOptions } from './exec.js';
 import { readHostFacts, type HostFacts } from './hostFacts.js';
+import { hostFactsForBuild } from './localHostFacts.js';
 import { watchEvents, type PodmanEvent } from './events.js';
 import { restoreContainer, type RestoreOptions, type RestoreResult, type RestoreSource } from './restore.js';
 
@@ -21,6 +22,11 @@ export class Podman {
 
   hostFacts(options?: RunOptions): Promise<HostFacts> {
     return readHostFacts(this.#exec, options);
+  }
+
+  /** Host facts for building images: podman's when it runs, else read from the system itself. */
+  hostFactsForBuild(options?: RunOptions): Promise<HostFacts> {
+    return hostFactsForBuild(this.#exec, options);
   }
 
   listContainers(options?: RunOptions): Promise<ContainerSummary[]> {

@@ -12,6 +12,7 @@ import * as vscode from 'vscode';
 import type { CheckpointStudioApi } from '../../../src/extension/extension.js';
 import type { CheckpointResult, RestoreResult } from '../../../src/engine/index.js';
 import type { InspectPanel } from '../../../src/extension/webview/InspectPanel.js';
+import { COUNTER_SCRIPT, counterValue } from '../../support/counter.js';
 
 const EXTENSION_ID = 'checkpoint-studio.checkpoint-studio';
 const run = Date.now().toString(36);
@@ -47,7 +48,7 @@ suite('Checkpoint Studio in the extension host', function () {
     await api.services.refresh.now();
     assert.ok(!api.services.model.containers.some((c) => c.name === counter));
     podman('run', '-d', '--name', counter, '--label', `io.checkpoint-studio.test=${process.pid}`, 'localhost/busybox:latest',
-      'sh', '-c', 'i=0; while true; do i=$((i+1)); echo $i > /tmp/count; echo $i; sleep 0.05; done');
+      'sh', '-c', COUNTER_SCRIPT);
   });
 
   suiteTeardown(() => {
@@ -87,7 +88,7 @@ suite('Checkpoint Studio in the extension host', function () {
   });
 
   test('Create Checkpoint Image makes an image that appears under its container', async () => {
-    await until('the counter to count', () => Number(podman('exec', counter, 'cat', '/tmp/count')) > 20);
+    await until('the counter to count', () => counterValue(podman('exec', counter, 'cat', '/tmp/count')) > 20);
     const result = (await vscode.commands.executeCommand('checkpointStudio.createCheckpointImage', {
       container: counter,
       imageName: image,
@@ -121,9 +122,9 @@ suite('Checkpoint Studio in the extension host', function () {
       name: copy,
     })) as RestoreResult | undefined;
     assert.equal(result?.container.state, 'running');
-    const first = Number(podman('exec', copy, 'cat', '/tmp/count'));
+    const first = counterValue(podman('exec', copy, 'cat', '/tmp/count'));
     assert.ok(first >= frozenAt, `restored counter ${first} restarted below ${frozenAt}`);
-    await until('the copy to count on', () => Number(podman('exec', copy, 'cat', '/tmp/count')) > first + 5);
+    await until('the copy to count on', () => counterValue(podman('exec', copy, 'cat', '/tmp/count')) > first + 5);
     const node = api.views.containers.getChildren().find((n) => n.container.name === copy);
     assert.match(String(node?.description), /^restored/);
   });

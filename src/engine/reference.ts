@@ -1,0 +1,51 @@
+import { EngineError } from './errors.js';
+
+/**
+ * Where an image is, in the transport style of containers/image and skopeo:
+ * `podman:NAME` (podman's storage; a bare NAME means the same), `store:TAG` (the embedded store),
+ * `oci:PATH:TAG` (any OCI image layout), `archive:FILE` (a checkpoint archive).
+ */
+export type ImageReference =
+  | { kind: 'podman'; name: string }
+  | { kind: 'store'; tag: string }
+  | { kind: 'oci'; path: string; tag: string }
+  | { kind: 'archive'; path: string };
+
+export function parseReference(text: string): ImageReference {
+  const colon = text.indexOf(':');
+  const transport = colon > 0 ? text.slice(0, colon) : '';
+  const rest = text.slice(colon + 1);
+  const need = (value: string, what: string) => {
+    if (!value) throw new EngineError('INVALID_ARGUMENT', `${text}: ${what} is missing`, { hint: 'e.g. store:web-bug, oci:/path/to/layout:web-bug, podman:localhost/web:1, archive:/tmp/web.tar.zst' });
+    return value;
+  };
+  switch (transport) {
+    case 'podman':
+      return { kind: 'podman', name: need(rest, 'the image name') };
+    case 'store':
+      return { kind: 'store', tag: need(rest, 'the tag') };
+    case 'archive':
+      return { kind: 'archive', path: need(rest, 'the file') };
+    case 'oci': {
+      // The tag follows the last colon; a path may hold colons of its own.
+      const last = rest.lastIndexOf(':');
+      return { kind: 'oci', path: need(last > 0 ? rest.slice(0, last) : rest, 'the layout path'), tag: need(last > 0 ? rest.slice(last + 1) : '', 'the tag') };
+    }
+    default:
+      // Anything else is a podman image name, which may itself contain a colon (localhost/web:1).
+      return { kind: 'podman', name: text };
+  }
+}
+
+export function formatReference(ref: ImageReference): string {
+  switch (ref.kind) {
+    case 'podman':
+      return `podman:${ref.name}`;
+    case 'store':
+      return `store:${ref.tag}`;
+    case 'oci':
+      return `oci:${ref.path}:${ref.tag}`;
+    case 'archive':
+      return `archive:${ref.path}`;
+  }
+}

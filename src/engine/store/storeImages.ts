@@ -1,0 +1,56 @@
+import { homedir } from 'node:os';
+import { EngineError } from '../errors.js';
+import { join } from 'node:path';
+import { isCheckpointAnnotations, type CheckpointImage } from '../podman/checkpointImages.js';
+import type { Layout } from '../layout/api.js';
+import { isIndexType } from '../oci/mediaTypes.js';
+import { parseIndex, parseManifest } from '../oci/parse.js';
+import { OciAnnotation, type Descriptor, type Manifest } from '../oci/types.js';
+
+/** Where the embedded store lives unless configured: the user's data folder, like other XDG tools. */
+export function defaultStorePath(env: Record<string, string | undefined> = process.env): string {
+  if (env.CKPT_STORE) return env.CKPT_STORE;
+  const data = env.XDG_DATA_HOME || join(env.HOME || homedir(), '.local', 'share');
+  return join(data, 'checkpoint-studio', 'store');
+}
+
+/**
+ * A tagged image of the store as the rest of the engine describes checkpoint images: the manifest's
+ * annotations (for an index, those of the manifest it points at) and the size of its blobs.
+ */
+export async function storeImage(layout: Layout, tag: string): Promise<CheckpointImage> {
+  const top = await layout.resolve(tag);
+  const { manifest, descriptor } = await manifestOf(layout, top);
+  const annotations = { ...manifest.annotations };
+  const size = manifest.layers.reduce((n, l) => n + l.size, manifest.config.size);
+  const created = annotations[OciAnnotation.Created];
+  return {
+    id: descriptor.digest,
+    names: [tag],
+    digest: top.digest,
+    size,
+    created: created ? new Date(created) : undefined,
+    annotations,
+  };
+}
+
+/** Every checkpoint image in the store, newest first; plain images are left out. */
+export async function listStoreImages(layout: Layout): Promise<CheckpointImage[]> {
+  const images: CheckpointImage[] = [];
+  for (const { name } of await layout.tags()) {
+    const image = await storeImage(layout, name);
+    if (isCheckpointAnnotations(image.annotations)) images.push(image);
+  }
+  return images.sort((a, b) => (b.created?.getTime() ?? 0) - (a.created?.getTime() ?? 0));
+}
+
+async function manifestOf(layout: Layout, top: Descriptor): Promise<{ manifest: Manifest; descriptor: Descriptor }> {
+  const bytes = await layout.readBlob(top.digest, { size: top.size });
+  if (!isIndexType(top.mediaType)) return { manifest: parseManifest(bytes, { mediaType: top.mediaType }), descriptor: top };
+  // A checkpoint index has one entry: the manifest for this host's platform.
+  const index = parseIndex(bytes, { mediaType: top.mediaType });
+  const descriptor = index.manifests[0];
+  if (!descriptor) throw new EngineError('INVALID_IMAGE', `index ${top.digest} lists no manifest`);
+  const inner = await layout.readBlob(descriptor.digest, { size: descriptor.size });
+  return { manifest: parseManifest(inner, { mediaType: descriptor.mediaType }), descriptor };
+}
