@@ -9,9 +9,10 @@ import { ps } from './commands/ps.js';
 import { restore } from './commands/restore.js';
 import { rm } from './commands/rm.js';
 import { image } from './commands/image.js';
+import { copy } from './commands/copy.js';
 import { gc, verify } from './commands/store.js';
 
-const COMMANDS: CliCommand[] = [ps, checkpoint, images, inspect, restore, rm, image, gc, verify, host];
+const COMMANDS: CliCommand[] = [ps, checkpoint, images, inspect, restore, rm, image, copy, gc, verify, host];
 
 /** Exit codes scripts can rely on (documented in the README). */
 export const ExitCode = { Ok: 0, Failed: 1, Usage: 2, NotFound: 3, CriuFailed: 4, Cancelled: 130 } as const;

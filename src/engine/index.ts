@@ -27,3 +27,5 @@ export type { LayerCompression } from './image/layer.js';
 export type { GcReport, VerifyReport } from './layout/index.js';
 export { readCheckpointArchive, extractArchive, type CheckpointArchiveSummary } from './archive/index.js';
 export { formatReference, parseReference, type ImageReference } from './reference.js';
+export { copyImage, type CopyContext, type CopyImageOptions } from './copy/copyImage.js';
+export type { CopyProgress } from './copy/copyLayout.js';

@@ -9,6 +9,7 @@ import { findContainer, listContainers, type ContainerSummary } from './containe
 import { PodmanExec, type PodmanOptions, type RunOptions } from './exec.js';
 import { readHostFacts, type HostFacts } from './hostFacts.js';
 import { hostFactsForBuild } from './localHostFacts.js';
+import { loadFromLayout, saveToLayout } from './layoutTransfer.js';
 import { watchEvents, type PodmanEvent } from './events.js';
 import { restoreContainer, type RestoreOptions, type RestoreResult, type RestoreSource } from './restore.js';
 
@@ -55,6 +56,16 @@ export class Podman {
 
   restore(source: RestoreSource, options?: RestoreOptions): Promise<RestoreResult> {
     return restoreContainer(this.#exec, source, options);
+  }
+
+  /** Writes an image of podman's storage as an OCI layout folder. */
+  saveToLayout(name: string, dir: string, options?: RunOptions): Promise<void> {
+    return saveToLayout(this.#exec, name, dir, options);
+  }
+
+  /** Loads the image of an OCI layout folder into podman's storage as `name`; returns its image ID. */
+  loadFromLayout(dir: string, name: string, options?: RunOptions): Promise<string> {
+    return loadFromLayout(this.#exec, dir, name, options);
   }
 
   /** Follows container and image events (checkpoint and restore included) until the signal aborts. */

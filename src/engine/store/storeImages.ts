@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { isCheckpointAnnotations, type CheckpointImage } from '../podman/checkpointImages.js';
 import type { Layout } from '../layout/api.js';
 import { isIndexType } from '../oci/mediaTypes.js';
+import { parseImageConfig } from '../oci/config.js';
 import { parseIndex, parseManifest } from '../oci/parse.js';
 import { OciAnnotation, type Descriptor, type Manifest } from '../oci/types.js';
 
@@ -23,7 +24,8 @@ export async function storeImage(layout: Layout, tag: string): Promise<Checkpoin
   const { manifest, descriptor } = await manifestOf(layout, top);
   const annotations = { ...manifest.annotations };
   const size = manifest.layers.reduce((n, l) => n + l.size, manifest.config.size);
-  const created = annotations[OciAnnotation.Created];
+  // Podman puts the time in the config only; ours are in both.
+  const created = annotations[OciAnnotation.Created] ?? (await configCreated(layout, manifest.config));
   return {
     id: descriptor.digest,
     names: [tag],
@@ -53,4 +55,8 @@ async function manifestOf(layout: Layout, top: Descriptor): Promise<{ manifest: 
   if (!descriptor) throw new EngineError('INVALID_IMAGE', `index ${top.digest} lists no manifest`);
   const inner = await layout.readBlob(descriptor.digest, { size: descriptor.size });
   return { manifest: parseManifest(inner, { mediaType: descriptor.mediaType }), descriptor };
+}
+
+async function configCreated(layout: Layout, config: Descriptor): Promise<string | undefined> {
+  return parseImageConfig(await layout.readBlob(config.digest, { size: config.size })).created;
 }

@@ -1,0 +1,37 @@
+import { copyImage, formatReference, parseReference, type LayerCompression } from '../../engine/index.js';
+import type { CliCommand } from '../command.js';
+import { formatSize } from '../../shared/format.js';
+
+export const copy: CliCommand = {
+  name: 'copy',
+  summary: 'Copy a checkpoint image between podman, the embedded store, OCI layouts, or from an archive',
+  usage: 'SRC DST   (podman:NAME or NAME, store:TAG, oci:PATH:TAG; SRC may be archive:FILE)',
+  help: [
+    '--compression C   layer compression when SRC is an archive: gzip (default), zstd, none',
+    'Examples: ckpt copy localhost/web:ckpt store:web-bug     (podman to the embedded store)',
+    '          ckpt copy store:web-bug podman:localhost/web:bug (and back, for `ckpt restore`)',
+    '          ckpt copy archive:/tmp/web.tar.zst store:web-bug',
+  ],
+  options: { compression: { type: 'string' } },
+  positionals: { min: 2, max: 2 },
+  async run(ctx, v, [srcText, dstText]) {
+    const src = parseReference(srcText!);
+    const dst = parseReference(dstText!);
+    let last = '';
+    const descriptor = await copyImage(
+      { podman: ctx.podman, store: ctx.store, hostFacts: () => ctx.podman.hostFactsForBuild({ signal: ctx.signal }) },
+      src,
+      dst,
+      {
+        compression: v.compression as LayerCompression | undefined,
+        signal: ctx.signal,
+        onProgress: (p) => {
+          const line = p.totalBytes ? `${p.stage} (${formatSize(p.bytes)} of ${formatSize(p.totalBytes)})` : p.stage;
+          if (line.split(' (')[0] !== last) ctx.note(line);
+          last = line.split(' (')[0]!;
+        },
+      },
+    );
+    ctx.out(`copied ${formatReference(src)} to ${formatReference(dst)} (${descriptor.digest})`);
+  },
+};
