@@ -42,6 +42,7 @@ async function main(): Promise<void> {
     settings: {
       'checkpointStudio.podmanGlobalArgs': podmanArgs,
       'checkpointStudio.podmanEnvironment': stackEnvironment(),
+      'checkpointStudio.storePath': join(CKPT_HOME, 'demo-embedded-store'),
       'workbench.colorTheme': 'Default Dark Modern',
     },
   });

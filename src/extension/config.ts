@@ -7,6 +7,8 @@ export interface Settings {
   podmanEnvironment: Record<string, string>;
   checkpoint: { leaveRunning: boolean; tcpEstablished: boolean; fileLocks: boolean };
   exportCompression: ArchiveCompression;
+  /** The embedded store's folder; empty for the default. */
+  storePath: string;
 }
 
 export function readSettings(): Settings {
@@ -21,10 +23,11 @@ export function readSettings(): Settings {
       fileLocks: c.get<boolean>('checkpoint.fileLocks') ?? false,
     },
     exportCompression: c.get<ArchiveCompression>('export.compression') ?? 'zstd',
+    storePath: c.get<string>('storePath') ?? '',
   };
 }
 
-/** Settings that change how podman is run; a change rebuilds the engine's podman. */
+/** Settings that change how podman is run or where the store is; a change rebuilds both. */
 export function affectsPodman(e: vscode.ConfigurationChangeEvent): boolean {
-  return ['podmanPath', 'podmanGlobalArgs', 'podmanEnvironment'].some((k) => e.affectsConfiguration(`checkpointStudio.${k}`));
+  return ['podmanPath', 'podmanGlobalArgs', 'podmanEnvironment', 'storePath'].some((k) => e.affectsConfiguration(`checkpointStudio.${k}`));
 }

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { Podman } from '../engine/index.js';
+import { defaultStorePath, Podman, Store } from '../engine/index.js';
 import { channelLogger } from './adapters/logger.js';
 import { registerCommands } from './commands/registerCommands.js';
 import { affectsPodman, readSettings } from './config.js';
@@ -20,12 +20,14 @@ export function activate(context: vscode.ExtensionContext): CheckpointStudioApi 
   const started = Date.now();
   const log = vscode.window.createOutputChannel('Checkpoint Studio', { log: true });
   let podman = makePodman(log);
+  let store = makeStore();
   const getPodman = () => podman;
-  const model = new CheckpointModel(getPodman, log);
+  const getStore = () => store;
+  const model = new CheckpointModel(getPodman, getStore, log);
   const refresh = new RefreshController(model, getPodman, log);
-  const services: Services = { podman: getPodman, model, refresh, log, extensionUri: context.extensionUri };
+  const services: Services = { podman: getPodman, store: getStore, model, refresh, log, extensionUri: context.extensionUri };
 
-  const views = { containers: new ContainersProvider(model), images: new CheckpointImagesProvider(model) };
+  const views = { containers: new ContainersProvider(model), images: new CheckpointImagesProvider(model, () => store.path) };
   const containers = vscode.window.createTreeView('checkpointStudio.containers', { treeDataProvider: views.containers });
   const images = vscode.window.createTreeView('checkpointStudio.checkpointImages', {
     treeDataProvider: views.images,
@@ -47,6 +49,7 @@ export function activate(context: vscode.ExtensionContext): CheckpointStudioApi 
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!affectsPodman(e)) return;
       podman = makePodman(log);
+      store = makeStore();
       refresh.restart();
     }),
   );
@@ -59,6 +62,10 @@ export function activate(context: vscode.ExtensionContext): CheckpointStudioApi 
 function makePodman(log: vscode.LogOutputChannel): Podman {
   const s = readSettings();
   return new Podman({ podmanPath: s.podmanPath, globalArgs: s.podmanGlobalArgs, env: s.podmanEnvironment, logger: channelLogger(log) });
+}
+
+function makeStore(): Store {
+  return new Store(readSettings().storePath || defaultStorePath());
 }
 
 export function deactivate(): void {}

@@ -6,43 +6,55 @@ import {
   type ContainerSummary,
   type HostFacts,
   type Podman,
+  type Store,
 } from '../engine/index.js';
 
 /** What the views show, loaded from podman in one place so both trees agree and refresh together. */
 export class CheckpointModel implements vscode.Disposable {
   containers: ContainerSummary[] = [];
   images: CheckpointImage[] = [];
+  /** Checkpoint images in the embedded store. */
+  storeImages: CheckpointImage[] = [];
   host?: HostFacts;
   /** Why nothing could be loaded, for the views' message line. */
   problem?: string;
   readonly #changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.#changed.event;
   #loading?: Promise<void>;
-  #again = false;
+  #queued?: Promise<void>;
 
   constructor(
     private podman: () => Podman,
+    private store: () => Store,
     private log: vscode.LogOutputChannel,
   ) {}
 
-  /** Reloads; calls made while a load runs fold into one more load after it. */
+  /**
+   * Reloads. A call made while a load runs gets one more load after it (shared by every such call), so
+   * whoever awaits sees data read after the call, never the older load in flight.
+   */
   load(options: { hostFacts?: boolean } = {}): Promise<void> {
     if (options.hostFacts) this.host = undefined;
-    if (this.#loading) {
-      this.#again = true;
-      return this.#loading;
-    }
-    this.#loading = this.#load().finally(() => {
-      this.#loading = undefined;
-      if (this.#again) {
-        this.#again = false;
-        void this.load();
-      }
+    if (!this.#loading) return (this.#loading = this.#run());
+    this.#queued ??= this.#loading.then(() => {
+      this.#queued = undefined;
+      return (this.#loading ??= this.#run());
     });
-    return this.#loading;
+    return this.#queued;
+  }
+
+  #run(): Promise<void> {
+    return this.#load().finally(() => (this.#loading = undefined));
   }
 
   async #load(): Promise<void> {
+    // The embedded store needs no podman: it lists whatever happens to podman.
+    this.storeImages = await this.store()
+      .listCheckpointImages()
+      .catch((err: unknown) => {
+        this.log.error(`reading the embedded store: ${describeError(err)}`);
+        return [];
+      });
     const podman = this.podman();
     try {
       const [host, containers, images] = await Promise.all([

@@ -1,5 +1,5 @@
 import type * as vscode from 'vscode';
-import type { Podman } from '../engine/index.js';
+import type { Podman, Store } from '../engine/index.js';
 import type { CheckpointModel } from './model.js';
 import type { RefreshController } from './tree/RefreshController.js';
 
@@ -7,6 +7,8 @@ import type { RefreshController } from './tree/RefreshController.js';
 export interface Services {
   /** The engine's podman, rebuilt when the podman settings change. */
   podman(): Podman;
+  /** The embedded store, rebuilt when its setting changes. */
+  store(): Store;
   model: CheckpointModel;
   refresh: RefreshController;
   log: vscode.LogOutputChannel;

@@ -54,6 +54,7 @@ describe('Checkpoint Studio in a real workbench', { concurrency: false, timeout:
       settings: {
         'checkpointStudio.podmanGlobalArgs': podmanArgs,
         'checkpointStudio.podmanEnvironment': stackEnvironment(),
+        'checkpointStudio.storePath': join(runDir, 'store'),
         'workbench.colorTheme': 'Default Dark Modern',
       },
     });

@@ -24,6 +24,7 @@ it('passes the in-host suite against real podman + CRIU', { timeout: 300_000 }, 
     settings: {
       'checkpointStudio.podmanGlobalArgs': podmanArgs,
       'checkpointStudio.podmanEnvironment': stackEnvironment(),
+      'checkpointStudio.storePath': join(workspace, '.store'),
     },
     env: stackEnvironment(),
     artifactsDir: join(root, '.test-artifacts/vscode/in-host'),

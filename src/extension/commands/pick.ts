@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
 import { readSettings } from '../config.js';
-import type { CheckpointImage, ContainerSummary } from '../../engine/index.js';
+import { EngineError, parseReference, type CheckpointImage, type ContainerSummary } from '../../engine/index.js';
 import { formatAge, formatSize } from '../../shared/format.js';
-import { CheckpointImageNode } from '../tree/CheckpointImageNode.js';
+import { CheckpointImageNode, type ImageLocation } from '../tree/CheckpointImageNode.js';
 import { ContainerNode } from '../tree/ContainerNode.js';
 import type { Services } from '../services.js';
 import { required } from './runCommand.js';
@@ -22,22 +22,61 @@ export async function pickRunningContainer(services: Services, node: unknown, ti
   return required(pick).container;
 }
 
-/** The checkpoint image the command was invoked on, or one the user picks. */
-export async function pickCheckpointImage(services: Services, node: unknown, title: string): Promise<CheckpointImage> {
-  if (node instanceof CheckpointImageNode) return node.image;
+/** A checkpoint image with where it is: `ref` is a podman name or store:TAG, as the engine takes it. */
+export interface PickedImage {
+  image: CheckpointImage;
+  location: ImageLocation;
+  ref: string;
+}
+
+/**
+ * The checkpoint image the command was invoked on (a tree node, or a reference such as `localhost/web:1` or
+ * `store:web-bug`), or one the user picks from podman's storage and the embedded store.
+ */
+export async function pickCheckpointImage(
+  services: Services,
+  arg: unknown,
+  title: string,
+  only?: ImageLocation,
+): Promise<PickedImage> {
+  if (arg instanceof CheckpointImageNode) return { image: arg.image, location: arg.location, ref: arg.ref };
+  if (typeof arg === 'string') return findImage(services, arg);
   await services.refresh.now();
-  if (services.model.images.length === 0) {
+  const all: PickedImage[] = [
+    ...services.model.images.map((image) => picked(image, 'podman')),
+    ...services.model.storeImages.map((image) => picked(image, 'store')),
+  ].filter((p) => !only || p.location === only);
+  if (all.length === 0) {
     throw new Error('There are no checkpoint images yet. Create one from a running container first');
   }
   const pick = await vscode.window.showQuickPick(
-    services.model.images.map((i) => ({
-      label: i.names[0] ?? i.id.slice(0, 12),
-      description: `${formatSize(i.size)} · ${formatAge(i.created)}`,
-      image: i,
+    all.map((p) => ({
+      label: p.ref,
+      description: `${formatSize(p.image.size)} · ${formatAge(p.image.created)}`,
+      detail: p.location === 'store' ? 'Embedded store' : 'Podman',
+      item: p,
     })),
     { title, placeHolder: 'Pick a checkpoint image' },
   );
-  return required(pick).image;
+  return required(pick).item;
+}
+
+function picked(image: CheckpointImage, location: ImageLocation): PickedImage {
+  const name = image.names[0] ?? image.id;
+  return { image, location, ref: location === 'store' ? `store:${name}` : name };
+}
+
+/** An image by reference, from podman or the embedded store. */
+export async function findImage(services: Services, text: string): Promise<PickedImage> {
+  const ref = parseReference(text);
+  const image =
+    ref.kind === 'store' ? await services.store().checkpointImage(ref.tag)
+    : ref.kind === 'podman' ? await services.podman().checkpointImage(ref.name)
+    : undefined;
+  if (!image) {
+    throw new EngineError('IMAGE_NOT_FOUND', `${text}: no such checkpoint image`, { hint: 'refresh the Checkpoint Images view' });
+  }
+  return picked(image, ref.kind === 'store' ? 'store' : 'podman');
 }
 
 /** Checkbox options in one quick pick; returns the ids of the checked ones. */
@@ -53,9 +92,6 @@ export async function pickOptions<K extends string>(
   return new Set(required(picked).map((o) => o.id));
 }
 
-export function imageRef(image: CheckpointImage): string {
-  return image.names[0] ?? image.id;
-}
 
 export interface CheckpointChoices {
   leaveRunning: boolean;

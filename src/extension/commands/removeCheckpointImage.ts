@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { Services } from '../services.js';
-import { imageRef, pickCheckpointImage } from './pick.js';
+import { parseReference } from '../../engine/index.js';
+import { pickCheckpointImage } from './pick.js';
 import { UserCancelled } from './runCommand.js';
 
 /** Takes a tree node (asks to confirm), `{ image, confirm: false }` (no prompt), or nothing (asks which). */
@@ -8,9 +9,11 @@ export async function removeCheckpointImage(services: Services, arg?: unknown): 
   const direct = typeof arg === 'object' && arg !== null && typeof (arg as { image?: unknown }).image === 'string'
     ? (arg as { image: string; confirm?: boolean })
     : undefined;
-  const ref = direct?.image ?? imageRef(await pickCheckpointImage(services, arg, 'Remove Checkpoint Image'));
+  const { ref } = await pickCheckpointImage(services, direct?.image ?? arg, 'Remove Checkpoint Image');
   if (direct?.confirm !== false) await confirm(ref);
-  await services.podman().removeCheckpointImage(ref);
+  const parsed = parseReference(ref);
+  if (parsed.kind === 'store') await services.store().remove(parsed.tag);
+  else await services.podman().removeCheckpointImage(ref);
   void vscode.window.showInformationMessage(`Removed ${ref}.`);
 }
 

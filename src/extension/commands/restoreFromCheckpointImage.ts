@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
-import { checkpointContainerName, type CheckpointImage, type RestoreResult } from '../../engine/index.js';
+import { checkpointContainerName, parseReference, type RestoreResult } from '../../engine/index.js';
 import type { Services } from '../services.js';
-import { imageRef, pickCheckpointImage, pickOptions } from './pick.js';
+import { pickCheckpointImage, pickOptions } from './pick.js';
+import { copyWithProgress } from './storeCommands.js';
 import { required, withProgress } from './runCommand.js';
 
 /** A free name: the original's when it is gone, else `<original>-restored`, `-restored-2`, ... */
@@ -29,7 +30,8 @@ function isRequest(arg: unknown): arg is RestoreRequest {
 
 export async function restoreFromCheckpointImage(services: Services, arg?: unknown): Promise<RestoreResult> {
   const request = isRequest(arg) ? arg : await ask(services, arg);
-  const { image, ...options } = request;
+  const { image: requested, ...options } = request;
+  const image = await intoPodman(services, requested);
   const result = await withProgress(`Restoring ${image}`, (report, signal) =>
     services.podman().restore({ kind: 'image', ref: image }, { ...options, onStage: report, signal }),
   );
@@ -40,8 +42,7 @@ export async function restoreFromCheckpointImage(services: Services, arg?: unkno
 
 async function ask(services: Services, node: unknown): Promise<RestoreRequest> {
   const title = 'Restore from Checkpoint Image';
-  const image = await resolveImage(services, node, title);
-  const ref = imageRef(image);
+  const { image, ref } = await pickCheckpointImage(services, node, title);
   const original = checkpointContainerName(image.annotations) ?? 'restored';
   const taken = new Set(services.model.containers.map((c) => c.name));
   const name = required(
@@ -70,13 +71,13 @@ async function ask(services: Services, node: unknown): Promise<RestoreRequest> {
   };
 }
 
-async function resolveImage(services: Services, node: unknown, title: string): Promise<CheckpointImage> {
-  if (typeof node === 'string') {
-    // Invoked with a reference (e.g. from the "Restore" button after a checkpoint).
-    const image = await services.podman().checkpointImage(node);
-    if (image) return image;
-  }
-  return pickCheckpointImage(services, node, title);
+/** Podman restores only from its own storage: an image of the embedded store is copied there first. */
+async function intoPodman(services: Services, ref: string): Promise<string> {
+  const parsed = parseReference(ref);
+  if (parsed.kind !== 'store') return ref;
+  const name = parsed.tag.includes('/') ? parsed.tag : `localhost/${parsed.tag}`;
+  await copyWithProgress(services, `Copying ${ref} into podman`, parsed, { kind: 'podman', name });
+  return name;
 }
 
 async function askPorts(title: string): Promise<string[]> {

@@ -2,35 +2,58 @@ import * as vscode from 'vscode';
 import { criuVersionFromNumber, PodmanAnnotation, type CheckpointImage } from '../../engine/index.js';
 import { formatAge, formatSize } from '../../shared/format.js';
 
+export type ImageLocation = 'podman' | 'store';
+
+/** Where checkpoint images live: podman's storage or the embedded store. */
+export class LocationNode extends vscode.TreeItem {
+  constructor(
+    readonly location: ImageLocation,
+    readonly images: CheckpointImage[],
+    detail: string,
+  ) {
+    super(location === 'podman' ? 'Podman' : 'Embedded Store', vscode.TreeItemCollapsibleState.Expanded);
+    this.id = `location:${location}`;
+    this.iconPath = new vscode.ThemeIcon(location === 'podman' ? 'server-environment' : 'database');
+    this.description = images.length === 1 ? '1 image' : `${images.length} images`;
+    this.tooltip = detail;
+    this.contextValue = `location.${location}`;
+  }
+}
+
 /** The container a checkpoint image came from, grouping its images. */
 export class ImageGroupNode extends vscode.TreeItem {
   constructor(
+    readonly location: ImageLocation,
     readonly containerName: string,
     readonly images: CheckpointImage[],
   ) {
     super(containerName, vscode.TreeItemCollapsibleState.Expanded);
-    this.id = `group:${containerName}`;
+    this.id = `group:${location}:${containerName}`;
     this.iconPath = new vscode.ThemeIcon('vm');
     this.description = images.length === 1 ? '1 checkpoint' : `${images.length} checkpoints`;
     this.contextValue = 'checkpointImageGroup';
   }
 }
 
-/** One checkpoint image in podman's storage. */
+/** One checkpoint image, in podman's storage or the embedded store. */
 export class CheckpointImageNode extends vscode.TreeItem {
-  constructor(readonly image: CheckpointImage) {
+  constructor(
+    readonly image: CheckpointImage,
+    readonly location: ImageLocation = 'podman',
+  ) {
     super(image.names[0] ?? image.id.slice(0, 12), vscode.TreeItemCollapsibleState.None);
-    this.id = `image:${image.id}:${image.names[0] ?? ''}`;
+    this.id = `image:${location}:${image.id}:${image.names[0] ?? ''}`;
     this.iconPath = new vscode.ThemeIcon('save');
     this.description = `${formatSize(image.size)} · ${formatAge(image.created)}`;
-    this.contextValue = 'checkpointImage';
+    this.contextValue = `checkpointImage.${location}`;
     this.tooltip = tooltip(image);
     this.command = { command: 'checkpointStudio.inspectCheckpointImage', title: 'Inspect', arguments: [this] };
   }
 
-  /** The reference podman takes for this image. */
+  /** The image as the engine names it: a podman name, or store:TAG. */
   get ref(): string {
-    return this.image.names[0] ?? this.image.id;
+    const name = this.image.names[0] ?? this.image.id;
+    return this.location === 'store' ? `store:${name}` : name;
   }
 }
 

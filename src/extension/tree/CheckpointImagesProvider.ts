@@ -1,15 +1,21 @@
 import * as vscode from 'vscode';
 import { checkpointContainerName, type CheckpointImage } from '../../engine/index.js';
 import type { CheckpointModel } from '../model.js';
-import { CheckpointImageNode, ImageGroupNode } from './CheckpointImageNode.js';
+import { CheckpointImageNode, ImageGroupNode, LocationNode, type ImageLocation } from './CheckpointImageNode.js';
 
-type Node = ImageGroupNode | CheckpointImageNode;
+type Node = LocationNode | ImageGroupNode | CheckpointImageNode;
 
-/** The Checkpoint Images view: grouped by the container they came from, newest group and image first. */
+/**
+ * The Checkpoint Images view: by location (podman's storage, the embedded store), then by the container the
+ * images came from, newest first.
+ */
 export class CheckpointImagesProvider implements vscode.TreeDataProvider<Node> {
   readonly onDidChangeTreeData: vscode.Event<void>;
 
-  constructor(private readonly model: CheckpointModel) {
+  constructor(
+    private readonly model: CheckpointModel,
+    private readonly storePath: () => string,
+  ) {
     this.onDidChangeTreeData = model.onDidChange;
   }
 
@@ -18,14 +24,23 @@ export class CheckpointImagesProvider implements vscode.TreeDataProvider<Node> {
   }
 
   getChildren(node?: Node): Node[] {
-    if (node instanceof ImageGroupNode) return node.images.map((i) => new CheckpointImageNode(i));
+    if (node instanceof LocationNode) return groups(node.location, node.images);
+    if (node instanceof ImageGroupNode) return node.images.map((i) => new CheckpointImageNode(i, node.location));
     if (node) return [];
-    const groups = new Map<string, CheckpointImage[]>();
-    // The engine lists newest first, so groups come out ordered by their newest image.
-    for (const image of this.model.images) {
-      const key = checkpointContainerName(image.annotations) ?? '(unknown container)';
-      groups.set(key, [...(groups.get(key) ?? []), image]);
-    }
-    return [...groups].map(([name, images]) => new ImageGroupNode(name, images));
+    // Empty locations are left out, so an empty view shows its welcome text.
+    const locations: LocationNode[] = [];
+    if (this.model.images.length) locations.push(new LocationNode('podman', this.model.images, "podman's image storage"));
+    if (this.model.storeImages.length) locations.push(new LocationNode('store', this.model.storeImages, this.storePath()));
+    return locations;
   }
+}
+
+function groups(location: ImageLocation, images: CheckpointImage[]): ImageGroupNode[] {
+  const byContainer = new Map<string, CheckpointImage[]>();
+  // The engine lists newest first, so groups come out ordered by their newest image.
+  for (const image of images) {
+    const key = checkpointContainerName(image.annotations) ?? '(unknown container)';
+    byContainer.set(key, [...(byContainer.get(key) ?? []), image]);
+  }
+  return [...byContainer].map(([name, list]) => new ImageGroupNode(location, name, list));
 }

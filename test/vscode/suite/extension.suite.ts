@@ -20,6 +20,7 @@ const counter = `inhost-${run}`;
 const image = `localhost/inhost-${run}:ckpt`;
 const copy = `${counter}-copy`;
 const devContainer = `inhost-dev-${run}`;
+let archive = '';
 
 function podman(...args: string[]): string {
   const global = vscode.workspace.getConfiguration('checkpointStudio').get<string[]>('podmanGlobalArgs') ?? [];
@@ -94,7 +95,9 @@ suite('Checkpoint Studio in the extension host', function () {
       imageName: image,
     })) as CheckpointResult | undefined;
     assert.ok(result?.image, 'the command reported no image (see the Checkpoint Studio log)');
-    const group = api.views.images.getChildren().find((g) => g.label === counter);
+    const podmanLocation = api.views.images.getChildren().find((l) => l.label === 'Podman');
+    assert.ok(podmanLocation, 'no Podman location in Checkpoint Images');
+    const group = api.views.images.getChildren(podmanLocation).find((g) => g.label === counter);
     assert.ok(group, 'no group for the container in Checkpoint Images');
     const children = api.views.images.getChildren(group);
     assert.ok(children.some((n) => n.label === image), 'the image is not listed under its container');
@@ -138,8 +141,37 @@ suite('Checkpoint Studio in the extension host', function () {
     })) as CheckpointResult | undefined;
     assert.equal(result?.archive?.path, path);
     assert.equal(readFileSync(path).readUInt32LE(0), 0xfd2fb528, 'not zstd (the default compression)');
-    rmSync(path);
+    archive = path;
     assert.equal(api.services.model.containers.find((c) => c.name === copy)?.state, 'running');
+  });
+
+  test('Import Archive and Save to Embedded Store fill the embedded store; inspect, restore and remove work there', async () => {
+    const imported = await vscode.commands.executeCommand('checkpointStudio.importArchive', { path: archive, tag: `imported-${run}` });
+    assert.equal(imported, `imported-${run}`);
+    rmSync(archive);
+    await vscode.commands.executeCommand('checkpointStudio.saveToStore', { image, tag: `saved-${run}` });
+    const store = api.views.images.getChildren().find((l) => l.label === 'Embedded Store');
+    assert.ok(store, 'no Embedded Store location in Checkpoint Images');
+    const names = api.views.images.getChildren(store).flatMap((g) => api.views.images.getChildren(g)).map((n) => String(n.label));
+    assert.ok(names.includes(`imported-${run}`) && names.includes(`saved-${run}`), `store lists ${names.join(', ')}`);
+
+    const panel = (await vscode.commands.executeCommand('checkpointStudio.inspectCheckpointImage', `store:imported-${run}`)) as InspectPanel | undefined;
+    assert.equal(panel?.model.groups.find((g) => g.title === 'Container')?.fields.find((f) => f.label === 'Name')?.value, copy);
+
+    // Restoring from the store copies the image into podman first.
+    const again = `${copy}-from-store`;
+    const restored = (await vscode.commands.executeCommand('checkpointStudio.restoreFromCheckpointImage', {
+      image: `store:saved-${run}`,
+      name: again,
+    })) as RestoreResult | undefined;
+    assert.equal(restored?.container.state, 'running');
+    podman('rm', '-f', '-t', '0', again);
+    podman('rmi', '-f', `localhost/saved-${run}`);
+
+    for (const tag of [`imported-${run}`, `saved-${run}`]) {
+      await vscode.commands.executeCommand('checkpointStudio.removeCheckpointImage', { image: `store:${tag}`, confirm: false });
+    }
+    assert.equal(api.services.model.storeImages.length, 0);
   });
 
   test('Remove Checkpoint Image removes it from storage and the view', async () => {

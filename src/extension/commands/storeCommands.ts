@@ -1,0 +1,48 @@
+import * as vscode from 'vscode';
+import { copyImage, parseReference, type ImageReference } from '../../engine/index.js';
+import type { Services } from '../services.js';
+import { pickCheckpointImage } from './pick.js';
+import { required, withProgress } from './runCommand.js';
+import { formatSize } from '../../shared/format.js';
+
+/** Copies between locations with one progress notification that shows the stage and the bytes. */
+export function copyWithProgress(services: Services, title: string, src: ImageReference, dst: ImageReference) {
+  return withProgress(title, (report, signal) =>
+    copyImage({ podman: services.podman(), store: services.store(), hostFacts: () => services.podman().hostFactsForBuild({ signal }) }, src, dst, {
+      signal,
+      onProgress: (p) => report(p.totalBytes ? `${p.stage} — ${formatSize(p.bytes)} of ${formatSize(p.totalBytes)}` : p.stage),
+    }),
+  );
+}
+
+/** Arguments for running without prompts: `{ image: 'localhost/web:ckpt', tag: 'web-bug' }`. */
+export async function saveToStore(services: Services, arg?: unknown): Promise<string> {
+  const request = arg as { image?: unknown; tag?: unknown } | undefined;
+  const image = typeof request?.image === 'string' ? request.image : (await pickCheckpointImage(services, arg, 'Save to Embedded Store', 'podman')).ref;
+  const tag =
+    typeof request?.tag === 'string'
+      ? request.tag
+      : required(await vscode.window.showInputBox({ title: 'Save to Embedded Store', prompt: 'Tag in the embedded store', value: image }));
+  await copyWithProgress(services, `Saving ${image} to the embedded store`, parseReference(`podman:${image}`), { kind: 'store', tag });
+  void vscode.window.showInformationMessage(`Saved ${image} to the embedded store as ${tag}.`);
+  return tag;
+}
+
+/** Arguments for running without prompts: `{ path: '/tmp/web.tar.zst', tag: 'web-bug' }`. */
+export async function importArchive(services: Services, arg?: unknown): Promise<string> {
+  const request = arg as { path?: unknown; tag?: unknown } | undefined;
+  const path =
+    typeof request?.path === 'string'
+      ? request.path
+      : required(
+          (await vscode.window.showOpenDialog({ title: 'Import Checkpoint Archive', canSelectMany: false, filters: { 'Checkpoint archives': ['zst', 'gz', 'tar'] } }))?.[0],
+        ).fsPath;
+  const suggested = (path.split('/').pop() ?? 'checkpoint').replace(/\.tar(\.(zst|gz))?$/, '').toLowerCase().replace(/[^a-z0-9._-]+/g, '-');
+  const tag =
+    typeof request?.tag === 'string'
+      ? request.tag
+      : required(await vscode.window.showInputBox({ title: 'Import Checkpoint Archive', prompt: 'Tag in the embedded store', value: suggested }));
+  await copyWithProgress(services, `Importing ${path}`, { kind: 'archive', path }, { kind: 'store', tag });
+  void vscode.window.showInformationMessage(`Imported ${path} into the embedded store as ${tag}.`);
+  return tag;
+}
