@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, it } from 'node:test';
-import { PodmanAnnotation } from '../../src/engine/index.js';
+import { extractArchive, PodmanAnnotation, Store } from '../../src/engine/index.js';
 import { buildFromArchive } from '../../src/engine/image/buildFromArchive.js';
 import { openLayout } from '../../src/engine/layout/index.js';
 import {
@@ -64,6 +64,25 @@ describe('building checkpoint images from archives (real podman + CRIU)', { conc
       await waitForCounter(copy, first + 5);
     });
   }
+
+  it('builds from a checkpoint folder (an extracted export) as from the archive', TIMEOUT, async () => {
+    const name = uniqueName('build-dir');
+    const ref = `localhost/${name}:built`;
+    containers.push(name, `${name}-copy`);
+    images.push(ref);
+    await startCounter(name);
+    await waitForCounter(name, 10);
+    const archive = join(res.dir, `${name}.tar`);
+    await engine.checkpoint(name, { kind: 'archive', path: archive, compression: 'none' });
+    const folder = join(res.dir, `${name}-folder`);
+    await extractArchive(archive, folder);
+    const store = new Store(join(res.dir, 'store-dir'));
+    const built = await store.buildFromArchive(folder, 'built', { host: await engine.hostFacts() });
+    assert.equal(built.archive.containerName, name);
+    await run('skopeo', ['copy', '-q', `oci:${store.path}:built`, `containers-storage:${storageSpec()}${ref}`]);
+    const restored = await engine.restore({ kind: 'image', ref }, { name: `${name}-copy` });
+    assert.equal(restored.container.state, 'running');
+  });
 
   it('refuses an archive that is not a checkpoint and tags nothing', TIMEOUT, async () => {
     const tarFile = join(res.dir, 'plain.tar');

@@ -7,8 +7,8 @@ const COMPRESSIONS: LayerCompression[] = ['gzip', 'zstd', 'none'];
 
 export const image: CliCommand = {
   name: 'image',
-  summary: 'image create ARCHIVE DEST: build a checkpoint image from an archive, without podman',
-  usage: 'create ARCHIVE DEST [--compression gzip|zstd|none] [--annotation KEY=VALUE]... [--index]   (DEST: TAG, store:TAG or oci:PATH:TAG)',
+  summary: 'image create ARCHIVE|DIR DEST: build a checkpoint image from an archive or folder, without podman',
+  usage: 'create ARCHIVE|DIR DEST [--compression gzip|zstd|none] [--annotation KEY=VALUE]... [--index]   (DEST: TAG, store:TAG or oci:PATH:TAG)',
   help: [
     '--compression C      layer compression: gzip (default), zstd, none',
     '--annotation K=V     an annotation of your own, e.g. org.opencontainers.image.description=...',

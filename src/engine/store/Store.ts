@@ -1,4 +1,6 @@
+import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
+import { folderTar } from '../image/folderTar.js';
 import { buildFromArchive, type BuildOptions, type BuildResult } from '../image/buildFromArchive.js';
 import type { GcReport } from '../layout/gc.js';
 import { openLayout } from '../layout/LayoutStore.js';
@@ -37,9 +39,13 @@ export class Store {
     return storeImage(layout, tag);
   }
 
-  /** Builds a checkpoint image from an archive (podman, CRI-O or containerd; any compression) and tags it. */
+  /**
+   * Builds a checkpoint image from an archive (podman, CRI-O or containerd; any compression) or a checkpoint
+   * folder, and tags it.
+   */
   async buildFromArchive(input: string | Readable, tag: string, options: BuildOptions & ProgressOptions): Promise<BuildResult> {
-    return buildFromArchive(await this.layout(), input, tag, options);
+    const source = typeof input === 'string' && (await stat(input).then((s) => s.isDirectory(), () => false)) ? folderTar(input) : input;
+    return buildFromArchive(await this.layout(), source, tag, options);
   }
 
   /** Removes the tag; its blobs go at the next gc. */
