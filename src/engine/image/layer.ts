@@ -43,15 +43,14 @@ export function measureLayer(tar: Readable, compress: Compressor | undefined, si
   digests: Promise<LayerDigests>;
 } {
   const raw = new Measure();
-  const stored = new Measure();
+  // An uncompressed blob is the tar itself: one hash serves both (sha256 is this thread's largest cost).
+  const stored = compress ? new Measure() : raw;
   const blob = new PassThrough();
-  const stages = compress ? [tar, raw, compress(), stored, blob] : [tar, raw, stored, blob];
-  const digests = (pipeline as (...s: unknown[]) => Promise<void>)(...stages, { signal }).then(() => ({
-    diffId: raw.digest(),
-    digest: stored.digest(),
-    size: stored.bytes,
-    uncompressedSize: raw.bytes,
-  }));
+  const stages = compress ? [tar, raw, compress(), stored, blob] : [tar, raw, blob];
+  const digests = (pipeline as (...s: unknown[]) => Promise<void>)(...stages, { signal }).then(() => {
+    const diffId = raw.digest();
+    return { diffId, digest: stored === raw ? diffId : stored.digest(), size: stored.bytes, uncompressedSize: raw.bytes };
+  });
   // The caller sees failures through `digests`; the blob stream only ends early.
   digests.catch(() => blob.destroy());
   return { blob, digests };
