@@ -13,8 +13,9 @@
  * tarred as podman writes it and also zstd-compressed (podman's default). Everything lives in a temp folder
  * that is removed at the end, buildah's isolated store with it.
  *
- *   source /var/cache/checkpoint-studio/env.sh && node scripts/build.mjs && node out/bench/buildImage.js
- * (about 15 minutes for both sizes; it needs buildah, pigz, zstd and the checkpoint stack of the tests)
+ *   npm run bench:build
+ *   (or: source /var/cache/checkpoint-studio/env.sh && node scripts/build.mjs && node out/bench/buildImage.js)
+ * About 15 minutes for both sizes; it needs buildah, pigz, zstd and the checkpoint stack of the tests.
  *
  * BENCH_SIZES   MiB of memory pages per input, comma-separated (default 256,1024)
  * BENCH_INPUTS  archive compressions to build from: none,zstd (default both)
@@ -228,6 +229,8 @@ interface Sample {
   /** User + system CPU seconds of the step's processes: a measure that others' load on the machine moves less. */
   cpu: number;
   rssMiB: number;
+  /** The engine's own time for the build, measured inside the child (no Node start). */
+  inProcess?: number;
 }
 
 /** Runs one command under GNU time; wall seconds from here, CPU seconds and peak RSS (largest process) from GNU time. */
@@ -303,7 +306,7 @@ async function engine(dir: string, archive: string, compression: LayerCompressio
   const store = join(dir, `store-${compression}`);
   try {
     const r = await timed(process.execPath, [childScript, '--child', archive, compression, store, hostFile]);
-    const { layer } = JSON.parse(r.out) as { layer: EngineSample['layer'] };
+    const { layer, secs: inProcess } = JSON.parse(r.out) as { layer: EngineSample['layer']; secs: number };
     if (verify) {
       // Untimed: the blob as stored decompresses to the tar that the diff_id names.
       const blob = join(store, 'blobs', 'sha256', layer.digest.slice('sha256:'.length));
@@ -314,7 +317,7 @@ async function engine(dir: string, archive: string, compression: LayerCompressio
         throw new Error(`the ${compression} layer is wrong: diff_id ${diffId} != ${layer.diffId} or digest ${digest} != ${layer.digest}`);
       }
     }
-    return { secs: r.secs, cpu: r.cpu, rssMiB: r.rssMiB, layer };
+    return { secs: r.secs, cpu: r.cpu, rssMiB: r.rssMiB, inProcess, layer };
   } finally {
     rmSync(store, { recursive: true, force: true });
   }
@@ -416,7 +419,8 @@ function print(dir: string, input: Input, rows: Map<string, Row>): void {
     } else if (row.vs) ratio = `(no ${row.vs})`;
     const also = row.also ? time(row.also) : undefined;
     const label: Record<string, string> = { 'pigz-tar': 'pigz < archive.tar', 'pigz-zst': 'zstd -dc | pigz' };
-    const note = [row.note, also ? `${(secs / also).toFixed(2)}x ${label[row.also!] ?? row.also}` : ''].filter(Boolean).join('; ');
+    const inProcess = row.samples[0]?.inProcess === undefined ? '' : `in-process ${median(row.samples.map((x) => x.inProcess!)).toFixed(2)} s`;
+    const note = [inProcess, row.note, also ? `${(secs / also).toFixed(2)}x ${label[row.also!] ?? row.also}` : ''].filter(Boolean).join('; ');
     console.log(`${row.step.padEnd(52)} ${secs.toFixed(2).padStart(7)}  ${ratio.padEnd(44)} ${cpu.toFixed(1).padStart(6)} ${rss.toFixed(0).padStart(12)}  ${note}`);
   }
 }

@@ -71,7 +71,8 @@ class NapiTransform extends Transform {
         const [ret, produced, consumed] = this.step(out, src, end);
         src = src.subarray(consumed);
         if (consumed > 0 || produced > 0) this.open = ret !== 0; // an idle call after a frame hints at the next one
-        const wanted = produced === 0 || this.push(out.subarray(0, produced));
+        // Push even when nothing came out: an empty push answers a pending read, or the stream would wait forever.
+        const wanted = this.push(out.subarray(0, produced));
         const drained = src.length === 0 && produced < this.outSize;
         if (end ? ret === 0 : drained) return done();
         if (!wanted) {
