@@ -29,3 +29,4 @@ export { readCheckpointArchive, extractArchive, type CheckpointArchiveSummary } 
 export { formatReference, parseReference, type ImageReference } from './reference.js';
 export { copyImage, type CopyContext, type CopyImageOptions } from './copy/copyImage.js';
 export type { CopyProgress } from './copy/copyLayout.js';
+export { lookupCheckpointImage } from './store/lookupCheckpointImage.js';

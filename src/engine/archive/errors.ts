@@ -1,4 +1,4 @@
-import { EngineError } from '../errors.js';
+import { cancelled, type EngineError } from '../errors.js';
 
 /** An entry name fit for a message: quoted, with control characters and invalid UTF-8 made visible. */
 export function quote(name: string): string {
@@ -8,5 +8,5 @@ export function quote(name: string): string {
 
 /** The error to throw when a signal aborted the work, whatever the stream layer threw instead. */
 export function cancelledBy(what: string, signal: AbortSignal | undefined): EngineError | undefined {
-  return signal?.aborted ? new EngineError('CANCELLED', `${what}: cancelled`) : undefined;
+  return signal?.aborted ? cancelled(what, signal) : undefined;
 }

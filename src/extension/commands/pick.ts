@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { readSettings } from '../config.js';
-import { EngineError, parseReference, type CheckpointImage, type ContainerSummary } from '../../engine/index.js';
+import { EngineError, lookupCheckpointImage, parseReference, type CheckpointImage, type ContainerSummary } from '../../engine/index.js';
 import { formatAge, formatSize } from '../../shared/format.js';
 import { CheckpointImageNode, type ImageLocation } from '../tree/CheckpointImageNode.js';
 import { ContainerNode } from '../tree/ContainerNode.js';
@@ -69,10 +69,7 @@ function picked(image: CheckpointImage, location: ImageLocation): PickedImage {
 /** An image by reference, from podman or the embedded store. */
 export async function findImage(services: Services, text: string): Promise<PickedImage> {
   const ref = parseReference(text);
-  const image =
-    ref.kind === 'store' ? await services.store().checkpointImage(ref.tag)
-    : ref.kind === 'podman' ? await services.podman().checkpointImage(ref.name)
-    : undefined;
+  const image = await lookupCheckpointImage(ref, { podman: services.podman(), store: services.store() });
   if (!image) {
     throw new EngineError('IMAGE_NOT_FOUND', `${text}: no such checkpoint image`, { hint: 'refresh the Checkpoint Images view' });
   }
