@@ -72,15 +72,32 @@ export class Workbench {
     await this.page.locator('.monaco-workbench').waitFor({ timeout: timeoutMs });
   }
 
-  /** Runs a command by its palette title, as a person would: F1, type, Enter. */
-  async runCommand(title: string): Promise<void> {
-    await this.page.keyboard.press('F1');
+  /**
+   * Runs a command by its palette title, as a person would: F1, type, Enter. A development extension's
+   * commands reach the palette only once the extension host has read its manifest, and a palette opened
+   * while the workbench still restores can lose its first keys: so it retries, closing the palette between
+   * tries, until the exact title is listed (Enter runs the first match) or the time is up.
+   */
+  async runCommand(title: string, timeoutMs = 30_000): Promise<void> {
     const input = this.page.locator('.quick-input-widget input');
-    await input.waitFor();
-    await input.fill(`>${title}`);
-    // Enter runs the first match: wait until the exact title is listed so it is the one run.
-    await this.page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
-    await input.press('Enter');
+    const row = this.page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      await this.page.keyboard.press('F1');
+      await input.waitFor({ timeout: Math.max(1, deadline - Date.now()) });
+      await input.fill(`>${title}`);
+      try {
+        await row.waitFor({ timeout: Math.max(1, Math.min(5_000, deadline - Date.now())) });
+        await input.press('Enter');
+        return;
+      } catch (err) {
+        await this.page.keyboard.press('Escape');
+        if (Date.now() >= deadline) {
+          const shot = await this.screenshot(`palette-missing-${title.replace(/[^A-Za-z0-9]+/g, '-')}`);
+          throw new Error(`the command palette never listed "${title}" (screenshot ${shot})`, { cause: err });
+        }
+      }
+    }
   }
 
   /** The visible toast whose text contains `text`. */
