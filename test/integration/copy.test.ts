@@ -1,8 +1,9 @@
 /** Copies between podman's storage, the embedded store and archives, with real podman + CRIU at both ends. */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { copyImage, parseReference, Store, type CopyProgress } from '../../src/engine/index.js';
+import { copyImage, detectCompression, parseReference, Store, type CopyProgress } from '../../src/engine/index.js';
 import { podman, readCounter, startCounter, testPodman, testResources, uniqueName, waitForCounter } from '../support/stack.js';
 
 const engine = testPodman();
@@ -55,6 +56,26 @@ describe('copying checkpoint images between locations', { concurrency: false }, 
     await copyImage(ctx(), parseReference(`archive:${file}`), parseReference(image));
     const restored = await engine.restore({ kind: 'image', ref: image }, { name: `${name}-copy` });
     assert.equal(restored.container.state, 'running');
+  });
+
+  it('a podman checkpoint image written as an archive restores with `podman container restore --import` and goes on', TIMEOUT, async () => {
+    const name = uniqueName('pod2arch');
+    const image = `localhost/${name}:ckpt`;
+    const copy = `${name}-copy`;
+    res.containers.push(name, copy);
+    res.images.push(image);
+    await startCounter(name);
+    await waitForCounter(name, 10);
+    await engine.checkpoint(name, { kind: 'image', name: image });
+    const frozenAt = Number(await podman('logs', '--tail', '1', name));
+    const file = join(res.dir, `${name}.tar.zst`);
+    await copyImage(ctx(), parseReference(image), parseReference(`archive:${file}`));
+    assert.equal(detectCompression(readFileSync(file).subarray(0, 512)), 'zstd', 'podman exports zstd by default, and so do we');
+
+    await podman('container', 'restore', '--import', file, '--name', copy);
+    const first = await readCounter(copy);
+    assert.ok(first >= frozenAt, `restored counter ${first} restarted below ${frozenAt}`);
+    await waitForCounter(copy, first + 5);
   });
 
   it('a failed copy names nothing in the destination', TIMEOUT, async () => {

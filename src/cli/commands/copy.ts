@@ -4,13 +4,15 @@ import { formatSize } from '../../shared/format.js';
 
 export const copy: CliCommand = {
   name: 'copy',
-  summary: 'Copy a checkpoint image between podman, the embedded store, OCI layouts, or from an archive',
-  usage: 'SRC DST   (podman:NAME or NAME, store:TAG, oci:PATH:TAG; SRC may be archive:FILE)',
+  summary: 'Copy a checkpoint image between podman, the embedded store, OCI layouts and archives',
+  usage: 'SRC DST   (podman:NAME or NAME, store:TAG, oci:PATH:TAG, archive:FILE)',
   help: [
-    '--compression C   layer compression when SRC is an archive: gzip (default), zstd, none',
+    "--compression C   the archive's when DST is an archive: zstd (default), gzip, none;",
+    "                  else the layer's when SRC is an archive: gzip (default), zstd, none",
     'Examples: ckpt copy localhost/web:ckpt store:web-bug     (podman to the embedded store)',
     '          ckpt copy store:web-bug podman:localhost/web:bug (and back, for `ckpt restore`)',
     '          ckpt copy archive:/tmp/web.tar.zst store:web-bug',
+    '          ckpt copy store:web-bug archive:/tmp/web.tar.zst   (for podman container restore --import)',
   ],
   options: { compression: { type: 'string' } },
   positionals: { min: 2, max: 2 },

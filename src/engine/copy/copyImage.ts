@@ -12,6 +12,7 @@ import type { Podman } from '../podman/Podman.js';
 import { formatReference, type ImageReference } from '../reference.js';
 import type { Store } from '../store/Store.js';
 import { copyBetweenLayouts, type CopyOptions } from './copyLayout.js';
+import { writeArchive } from './writeArchive.js';
 
 export interface CopyContext {
   podman: Podman;
@@ -32,13 +33,19 @@ interface End {
 }
 
 /**
- * Copies a checkpoint image between any two places: the embedded store, an OCI layout, podman's storage, or
- * from a checkpoint archive. Everything goes through OCI layouts (podman's side through a temporary one it
+ * Copies a checkpoint image between any two places: the embedded store, an OCI layout, podman's storage, a
+ * checkpoint archive. Everything goes through OCI layouts (podman's side through a temporary one it
  * saves or loads), streaming and verified; the destination is named only when all of it arrived.
  */
 export async function copyImage(ctx: CopyContext, src: ImageReference, dst: ImageReference, options: CopyImageOptions = {}): Promise<Descriptor> {
-  const from = await openSource(ctx, src, options);
+  if (options.compression !== undefined && !['gzip', 'zstd', 'none'].includes(options.compression)) {
+    throw new EngineError('INVALID_ARGUMENT', `compression ${JSON.stringify(options.compression)} is not one of gzip, zstd, none`);
+  }
+  // Into an archive, the compression is the archive's; a layer built on the way is a temporary one.
+  const intoArchive = dst.kind === 'archive';
+  const from = await openSource(ctx, src, intoArchive ? { ...options, compression: 'none' } : options);
   try {
+    if (intoArchive) return await writeArchive(from.layout, from.tag, dst.path, options);
     const to = await openDestination(ctx, dst);
     try {
       const descriptor = await copyBetweenLayouts(from.layout, from.tag, to.layout, to.tag, options);
@@ -77,7 +84,7 @@ async function openSource(ctx: CopyContext, ref: ImageReference, options: CopyIm
   }
 }
 
-async function openDestination(ctx: CopyContext, ref: ImageReference): Promise<End> {
+async function openDestination(ctx: CopyContext, ref: Exclude<ImageReference, { kind: 'archive' }>): Promise<End> {
   const nothing = async () => {};
   switch (ref.kind) {
     case 'store':
@@ -97,10 +104,6 @@ async function openDestination(ctx: CopyContext, ref: ImageReference): Promise<E
         cleanup: () => rm(dir, { recursive: true, force: true }),
       };
     }
-    case 'archive':
-      throw new EngineError('INVALID_ARGUMENT', `${formatReference(ref)}: copying into an archive is not supported yet`, {
-        hint: 'copy into podman and use `ckpt checkpoint --export`, or into an OCI layout (oci:PATH:TAG)',
-      });
   }
 }
 

@@ -46,7 +46,8 @@ export async function listStoreImages(layout: Layout): Promise<CheckpointImage[]
   return images.sort((a, b) => (b.created?.getTime() ?? 0) - (a.created?.getTime() ?? 0));
 }
 
-async function manifestOf(layout: Layout, top: Descriptor): Promise<{ manifest: Manifest; descriptor: Descriptor }> {
+/** The manifest an image's top descriptor leads to (for an index, its one entry), and that manifest's descriptor. */
+export async function manifestOf(layout: Layout, top: Descriptor): Promise<{ manifest: Manifest; descriptor: Descriptor }> {
   const bytes = await layout.readBlob(top.digest, { size: top.size });
   if (!isIndexType(top.mediaType)) return { manifest: parseManifest(bytes, { mediaType: top.mediaType }), descriptor: top };
   // A checkpoint index has one entry: the manifest for this host's platform.

@@ -7,6 +7,17 @@ import { required, withProgress } from './runCommand.js';
 
 const EXTENSIONS = { zstd: '.tar.zst', gzip: '.tar.gz', none: '.tar' } as const;
 
+/** The save dialog for an archive, in the workspace folder, named `<base>` plus the compression's extension. */
+export async function askArchivePath(title: string, base: string, compression: ArchiveCompression): Promise<string> {
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+  const file = await vscode.window.showSaveDialog({
+    title,
+    defaultUri: folder ? vscode.Uri.joinPath(folder, `${base}${EXTENSIONS[compression]}`) : undefined,
+    filters: { 'Checkpoint archives': ['zst', 'gz', 'tar'] },
+  });
+  return required(file).fsPath;
+}
+
 /** Arguments for running the command without prompts (keybindings, other extensions, tests). */
 export interface ExportRequest {
   container: string;
@@ -36,18 +47,11 @@ async function askExport(services: Services, node: unknown): Promise<ExportReque
   const title = 'Export Checkpoint to Archive';
   const container = await pickRunningContainer(services, node, title);
   const compression = readSettings().exportCompression;
-  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-  const file = required(
-    await vscode.window.showSaveDialog({
-      title,
-      defaultUri: folder ? vscode.Uri.joinPath(folder, `${container.name}-checkpoint${EXTENSIONS[compression]}`) : undefined,
-      filters: { 'Checkpoint archives': ['zst', 'gz', 'tar'] },
-    }),
-  );
+  const path = await askArchivePath(title, `${container.name}-checkpoint`, compression);
   const options = await pickCheckpointOptions(title);
   return {
     container: container.name,
-    path: file.fsPath,
+    path,
     compression,
     ...options,
   };

@@ -6,7 +6,7 @@ import { inspectCheckpointImage } from './inspectCheckpointImage.js';
 import { removeCheckpointImage } from './removeCheckpointImage.js';
 import { restoreFromCheckpointImage } from './restoreFromCheckpointImage.js';
 import { runCommand } from './runCommand.js';
-import { importArchive, saveToStore } from './storeCommands.js';
+import { exportImageToArchive, importArchive, saveToStore } from './storeCommands.js';
 
 /** Every command, registered in one place; each takes the clicked node, an image reference, or nothing. */
 export function registerCommands(services: Services): vscode.Disposable[] {
@@ -18,6 +18,7 @@ export function registerCommands(services: Services): vscode.Disposable[] {
     removeCheckpointImage: (node) => removeCheckpointImage(services, node),
     saveToStore: (node) => saveToStore(services, node),
     importArchive: (arg) => importArchive(services, arg),
+    exportImageToArchive: (arg) => exportImageToArchive(services, arg),
     refresh: () => services.refresh.now({ hostFacts: true }),
   };
   return [

@@ -1,14 +1,17 @@
 import * as vscode from 'vscode';
-import { copyImage, parseReference, type ImageReference } from '../../engine/index.js';
+import { copyImage, parseReference, type ArchiveCompression, type ImageReference } from '../../engine/index.js';
+import { readSettings } from '../config.js';
+import { askArchivePath } from './exportToArchive.js';
 import type { Services } from '../services.js';
 import { pickCheckpointImage } from './pick.js';
 import { required, withProgress } from './runCommand.js';
 import { formatSize } from '../../shared/format.js';
 
 /** Copies between locations with one progress notification that shows the stage and the bytes. */
-export function copyWithProgress(services: Services, title: string, src: ImageReference, dst: ImageReference) {
+export function copyWithProgress(services: Services, title: string, src: ImageReference, dst: ImageReference, compression?: ArchiveCompression) {
   return withProgress(title, (report, signal) =>
     copyImage({ podman: services.podman(), store: services.store(), hostFacts: () => services.podman().hostFactsForBuild({ signal }) }, src, dst, {
+      compression,
       signal,
       onProgress: (p) => report(p.totalBytes ? `${p.stage} — ${formatSize(p.bytes)} of ${formatSize(p.totalBytes)}` : p.stage),
     }),
@@ -45,4 +48,20 @@ export async function importArchive(services: Services, arg?: unknown): Promise<
   await copyWithProgress(services, `Importing ${path}`, { kind: 'archive', path }, { kind: 'store', tag });
   void vscode.window.showInformationMessage(`Imported ${path} into the embedded store as ${tag}.`);
   return tag;
+}
+
+/**
+ * A checkpoint image (podman's or the store's) written as a checkpoint archive for `podman container restore
+ * --import`. Arguments for running without prompts: `{ image: 'store:web-bug', path: '/tmp/web.tar.zst' }`.
+ */
+export async function exportImageToArchive(services: Services, arg?: unknown): Promise<string> {
+  const request = arg as { image?: unknown; path?: unknown; compression?: ArchiveCompression } | undefined;
+  const title = 'Export Checkpoint Image to Archive';
+  const image = typeof request?.image === 'string' ? request.image : (await pickCheckpointImage(services, arg, title)).ref;
+  const compression = request?.compression ?? readSettings().exportCompression;
+  const base = image.replace(/^store:/, '').split('/').pop()!.replace(/[^A-Za-z0-9._-]+/g, '-');
+  const path = typeof request?.path === 'string' ? request.path : await askArchivePath(title, base, compression);
+  await copyWithProgress(services, `Exporting ${image}`, parseReference(image), { kind: 'archive', path }, compression);
+  void vscode.window.showInformationMessage(`Exported ${image} to ${path}.`);
+  return path;
 }

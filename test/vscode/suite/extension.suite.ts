@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { CheckpointStudioApi } from '../../../src/extension/extension.js';
-import type { CheckpointResult, RestoreResult } from '../../../src/engine/index.js';
+import { readCheckpointArchive, type CheckpointResult, type RestoreResult } from '../../../src/engine/index.js';
 import type { InspectPanel } from '../../../src/extension/webview/InspectPanel.js';
 import { COUNTER_SCRIPT, counterValue } from '../../support/counter.js';
 
@@ -154,6 +154,14 @@ suite('Checkpoint Studio in the extension host', function () {
     assert.ok(store, 'no Embedded Store location in Checkpoint Images');
     const names = api.views.images.getChildren(store).flatMap((g) => api.views.images.getChildren(g)).map((n) => String(n.label));
     assert.ok(names.includes(`imported-${run}`) && names.includes(`saved-${run}`), `store lists ${names.join(', ')}`);
+
+    // Back out as an archive that podman itself can restore from.
+    const exported = join(tmpdir(), `exported-${run}.tar.gz`);
+    assert.equal(await vscode.commands.executeCommand('checkpointStudio.exportImageToArchive', { image: `store:saved-${run}`, path: exported, compression: 'gzip' }), exported);
+    const summary = await readCheckpointArchive(exported);
+    assert.equal(summary.compression, 'gzip');
+    assert.equal(summary.containerName, counter);
+    rmSync(exported);
 
     const panel = (await vscode.commands.executeCommand('checkpointStudio.inspectCheckpointImage', `store:imported-${run}`)) as InspectPanel | undefined;
     assert.equal(panel?.model.groups.find((g) => g.title === 'Container')?.fields.find((f) => f.label === 'Name')?.value, copy);
