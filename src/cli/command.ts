@@ -1,5 +1,5 @@
 import type { ParseArgsConfig } from 'node:util';
-import type { ImageReference, Podman, Store } from '../engine/index.js';
+import type { ImageReference, Podman, RegistryClient, Store } from '../engine/index.js';
 
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
 export type OptionValues = Record<string, string | boolean | string[] | undefined>;
@@ -10,6 +10,8 @@ export interface CliContext {
   store: Store;
   /** The store a reference points into: the embedded one for store:TAG, a layout for oci:PATH:TAG. */
   storeFor(ref: ImageReference & { kind: 'store' | 'oci' }, options?: { create?: boolean }): Store;
+  /** A client for a registry (host[:port]), with credentials from where podman and docker keep them. */
+  registry(registry: string): RegistryClient;
   out(text: string): void;
   /** Progress and notes for people; kept off stdout so `--json` output stays parseable. */
   note(text: string): void;

@@ -1,5 +1,17 @@
 import { parseArgs } from 'node:util';
-import { defaultStorePath, describeError, isEngineError, isolatedStoreArgs, Podman, Store, type EngineErrorCode, type Logger } from '../engine/index.js';
+import {
+  createRegistryClient,
+  defaultStorePath,
+  describeError,
+  findCredentials,
+  isEngineError,
+  isolatedStoreArgs,
+  Podman,
+  Store,
+  type EngineErrorCode,
+  type Logger,
+  type RegistryClient,
+} from '../engine/index.js';
 import { UsageError, type CliCommand, type CliContext } from './command.js';
 import { checkpoint } from './commands/checkpoint.js';
 import { host } from './commands/host.js';
@@ -30,7 +42,9 @@ const GLOBAL_HELP = [
   '  --podman PATH         podman executable (env CKPT_PODMAN; default: podman in PATH)',
   '  --podman-store DIR    use an isolated podman store under DIR (env CKPT_PODMAN_STORE)',
   '  --store DIR           the embedded store (env CKPT_STORE; default ~/.local/share/checkpoint-studio/store)',
-  '  --verbose, -v         print every podman command and its result to stderr',
+  '  --authfile FILE       registry credentials (env REGISTRY_AUTH_FILE; default: where podman and docker keep them)',
+  '  --insecure-registry H plain HTTP to registry H (host[:port]); loopback registries always get it; repeatable',
+  '  --verbose, -v         print every podman command and registry request, and its result, to stderr',
   '  --help, -h            help for ckpt or for a command',
 ];
 
@@ -82,6 +96,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         podman: { type: 'string' },
         'podman-store': { type: 'string' },
         store: { type: 'string' },
+        authfile: { type: 'string' },
+        'insecure-registry': { type: 'string', multiple: true },
         verbose: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -111,9 +127,26 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     logger,
   });
   const store = new Store((values.store as string | undefined) ?? defaultStorePath(io.env));
+  const insecure = new Set((values['insecure-registry'] as string[] | undefined) ?? []);
+  const authFile = values.authfile as string | undefined;
+  const clients = new Map<string, RegistryClient>();
+  const registry = (host: string): RegistryClient => {
+    let client = clients.get(host);
+    if (!client) {
+      client = createRegistryClient({
+        registry: host,
+        insecure: insecure.has(host),
+        credentials: async (reg, repository) => (await findCredentials(reg, repository, { env: io.env, authFile, signal: io.signal }))?.credential,
+        log: logger ? (line) => io.stderr(line) : undefined,
+      });
+      clients.set(host, client);
+    }
+    return client;
+  };
   const ctx: CliContext = {
     podman,
     store,
+    registry,
     storeFor: (ref, options) => (ref.kind === 'store' ? store : new Store(ref.path, { create: options?.create ?? false })),
     out: io.stdout,
     note: (t) => io.stderr(t),

@@ -38,7 +38,17 @@ export type EngineErrorCode =
   /** The disk refused a write while extracting (full, read-only, ...). */
   | 'EXTRACT_FAILED'
   /** zstd data on a Node without zstd (before 22.15) and without the zstd-napi fallback. */
-  | 'ZSTD_UNAVAILABLE';
+  | 'ZSTD_UNAVAILABLE'
+  /** No connection to a registry (refused, DNS, reset) after the retries. */
+  | 'REGISTRY_UNREACHABLE'
+  /** The registry's certificate was refused, or it does not speak TLS. */
+  | 'REGISTRY_TLS'
+  /** 401/403: credentials missing, wrong, or without the rights asked. */
+  | 'REGISTRY_DENIED'
+  /** Any other answer the registry should not have given (5xx after the retries, unexpected statuses). */
+  | 'REGISTRY_FAILED'
+  /** The registry does not do what was asked (catalog, deletes, ...). */
+  | 'REGISTRY_UNSUPPORTED';
 
 export interface EngineErrorDetails {
   /** What the user can do next, in one sentence. */

@@ -30,3 +30,11 @@ export { formatReference, parseReference, type ImageReference } from './referenc
 export { copyImage, type CopyContext, type CopyImageOptions } from './copy/copyImage.js';
 export type { CopyProgress } from './copy/copyLayout.js';
 export { lookupCheckpointImage } from './store/lookupCheckpointImage.js';
+export { createRegistryClient, RegistryClient } from './registry/client.js';
+export { Transport, type CredentialSource, type TransportOptions } from './registry/transport.js';
+export { findCredentials, authFilePaths, type RegistryCredential, type FoundCredential, type CredentialLookupOptions } from './registry/credentials.js';
+export { formatRegistryReference, parseRegistryReference, isLoopbackRegistry, type RegistryReference } from './registry/registryReference.js';
+export { listRepositoryImages, registryImage, type RegistryImage } from './registry/browse.js';
+export { pushImage, type PushOptions } from './registry/pushImage.js';
+export { pullImage } from './registry/pullImage.js';
+

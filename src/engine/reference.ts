@@ -1,15 +1,18 @@
 import { EngineError } from './errors.js';
+import { formatRegistryReference, parseRegistryReference, type RegistryReference } from './registry/registryReference.js';
 
 /**
  * Where an image is, in the transport style of containers/image and skopeo:
  * `podman:NAME` (podman's storage; a bare NAME means the same), `store:TAG` (the embedded store),
- * `oci:PATH:TAG` (any OCI image layout), `archive:FILE` (a checkpoint archive).
+ * `oci:PATH:TAG` (any OCI image layout), `archive:FILE` (a checkpoint archive), `docker://HOST/REPO:TAG`
+ * (a registry).
  */
 export type ImageReference =
   | { kind: 'podman'; name: string }
   | { kind: 'store'; tag: string }
   | { kind: 'oci'; path: string; tag: string }
-  | { kind: 'archive'; path: string };
+  | { kind: 'archive'; path: string }
+  | ({ kind: 'registry' } & RegistryReference);
 
 export function parseReference(text: string): ImageReference {
   const colon = text.indexOf(':');
@@ -26,15 +29,17 @@ export function parseReference(text: string): ImageReference {
       return { kind: 'store', tag: need(rest, 'the tag') };
     case 'archive':
       return { kind: 'archive', path: need(rest, 'the file') };
+    case 'docker':
+      if (!rest.startsWith('//')) break;
+      return { kind: 'registry', ...parseRegistryReference(need(rest.slice(2), 'the image')) };
     case 'oci': {
       // The tag follows the last colon; a path may hold colons of its own.
       const last = rest.lastIndexOf(':');
       return { kind: 'oci', path: need(last > 0 ? rest.slice(0, last) : rest, 'the layout path'), tag: need(last > 0 ? rest.slice(last + 1) : '', 'the tag') };
     }
-    default:
-      // Anything else is a podman image name, which may itself contain a colon (localhost/web:1).
-      return { kind: 'podman', name: text };
   }
+  // Anything else is a podman image name, which may itself contain a colon (localhost/web:1).
+  return { kind: 'podman', name: text };
 }
 
 export function formatReference(ref: ImageReference): string {
@@ -47,5 +52,7 @@ export function formatReference(ref: ImageReference): string {
       return `oci:${ref.path}:${ref.tag}`;
     case 'archive':
       return `archive:${ref.path}`;
+    case 'registry':
+      return `docker://${formatRegistryReference(ref)}`;
   }
 }

@@ -4,8 +4,8 @@ import { formatSize } from '../../shared/format.js';
 
 export const copy: CliCommand = {
   name: 'copy',
-  summary: 'Copy a checkpoint image between podman, the embedded store, OCI layouts and archives',
-  usage: 'SRC DST   (podman:NAME or NAME, store:TAG, oci:PATH:TAG, archive:FILE)',
+  summary: 'Copy a checkpoint image between podman, the embedded store, OCI layouts, archives and registries',
+  usage: 'SRC DST   (podman:NAME or NAME, store:TAG, oci:PATH:TAG, archive:FILE, docker://HOST/REPO:TAG)',
   help: [
     "--compression C   the archive's when DST is an archive: zstd (default), gzip, none;",
     "                  else the layer's when SRC is an archive: gzip (default), zstd, none",
@@ -13,6 +13,7 @@ export const copy: CliCommand = {
     '          ckpt copy store:web-bug podman:localhost/web:bug (and back, for `ckpt restore`)',
     '          ckpt copy archive:/tmp/web.tar.zst store:web-bug',
     '          ckpt copy store:web-bug archive:/tmp/web.tar.zst   (for podman container restore --import)',
+    '          ckpt copy store:web-bug docker://registry.example:5000/team/web:bug   (push; pull the other way)',
   ],
   options: { compression: { type: 'string' } },
   positionals: { min: 2, max: 2 },
@@ -21,7 +22,7 @@ export const copy: CliCommand = {
     const dst = parseReference(dstText!);
     let last = '';
     const descriptor = await copyImage(
-      { podman: ctx.podman, store: ctx.store, hostFacts: () => ctx.podman.hostFactsForBuild({ signal: ctx.signal }) },
+      { podman: ctx.podman, store: ctx.store, registry: ctx.registry, hostFacts: () => ctx.podman.hostFactsForBuild({ signal: ctx.signal }) },
       src,
       dst,
       {

@@ -13,6 +13,12 @@ import { formatReference, type ImageReference } from '../reference.js';
 import type { Store } from '../store/Store.js';
 import { copyBetweenLayouts, type CopyOptions } from './copyLayout.js';
 import { writeArchive } from './writeArchive.js';
+import type { RegistryClient } from '../registry/client.js';
+import { pullImage } from '../registry/pullImage.js';
+import { pushImage } from '../registry/pushImage.js';
+import { manifestReference } from '../registry/registryReference.js';
+
+type RegistryImageReference = Extract<ImageReference, { kind: 'registry' }>;
 
 export interface CopyContext {
   podman: Podman;
@@ -20,6 +26,8 @@ export interface CopyContext {
   store: Store;
   /** Facts for images built from archives; read once, when an archive is the source. */
   hostFacts: () => Promise<HostFacts>;
+  /** A client for a registry (host[:port]), with the caller's credentials and settings. */
+  registry?: (registry: string) => RegistryClient;
 }
 
 export interface CopyImageOptions extends CopyOptions, Pick<BuildOptions, 'compression' | 'annotations'> {}
@@ -34,18 +42,19 @@ interface End {
 
 /**
  * Copies a checkpoint image between any two places: the embedded store, an OCI layout, podman's storage, a
- * checkpoint archive. Everything goes through OCI layouts (podman's side through a temporary one it
+ * checkpoint archive, a registry. Everything goes through OCI layouts (podman's side through a temporary one it
  * saves or loads), streaming and verified; the destination is named only when all of it arrived.
  */
 export async function copyImage(ctx: CopyContext, src: ImageReference, dst: ImageReference, options: CopyImageOptions = {}): Promise<Descriptor> {
   if (options.compression !== undefined && !['gzip', 'zstd', 'none'].includes(options.compression)) {
     throw new EngineError('INVALID_ARGUMENT', `compression ${JSON.stringify(options.compression)} is not one of gzip, zstd, none`);
   }
+  if (src.kind === 'registry' && (dst.kind === 'store' || dst.kind === 'oci')) return pullInto(ctx, src, dst, options);
   // Into an archive, the compression is the archive's; a layer built on the way is a temporary one.
-  const intoArchive = dst.kind === 'archive';
-  const from = await openSource(ctx, src, intoArchive ? { ...options, compression: 'none' } : options);
+  const from = await openSource(ctx, src, dst.kind === 'archive' ? { ...options, compression: 'none' } : options);
   try {
-    if (intoArchive) return await writeArchive(from.layout, from.tag, dst.path, options);
+    if (dst.kind === 'archive') return await writeArchive(from.layout, from.tag, dst.path, options);
+    if (dst.kind === 'registry') return await pushImage(from.layout, from.tag, client(ctx, dst), dst.repository, manifestReference(dst), options);
     const to = await openDestination(ctx, dst);
     try {
       const descriptor = await copyBetweenLayouts(from.layout, from.tag, to.layout, to.tag, options);
@@ -58,6 +67,29 @@ export async function copyImage(ctx: CopyContext, src: ImageReference, dst: Imag
   } finally {
     await from.cleanup();
   }
+}
+
+/**
+ * A pull straight into the destination layout, through a handle of its own: if the pull fails or is
+ * cancelled, that handle gives up the blobs it wrote and they are collected at once, so nothing is left.
+ */
+async function pullInto(ctx: CopyContext, src: RegistryImageReference, dst: Extract<ImageReference, { kind: 'store' | 'oci' }>, options: CopyImageOptions): Promise<Descriptor> {
+  const path = dst.kind === 'store' ? (await ctx.store.layout()).path : dst.path;
+  const layout = await openLayout(path, { create: true });
+  try {
+    return await pullImage(client(ctx, src), src.repository, manifestReference(src), layout, dst.tag, options);
+  } catch (err) {
+    await layout.close();
+    await layout.gc().catch(() => undefined);
+    throw err;
+  } finally {
+    await layout.close();
+  }
+}
+
+function client(ctx: CopyContext, ref: RegistryImageReference): RegistryClient {
+  if (!ctx.registry) throw new EngineError('INVALID_ARGUMENT', `${formatReference(ref)}: registries are not available here`);
+  return ctx.registry(ref.registry);
 }
 
 async function openSource(ctx: CopyContext, ref: ImageReference, options: CopyImageOptions): Promise<End> {
@@ -75,6 +107,12 @@ async function openSource(ctx: CopyContext, ref: ImageReference, options: CopyIm
       if (!first) throw new EngineError('NOTHING_DONE', `saving ${ref.name} from podman wrote no image`);
       return { layout, tag: first.name, finish: nothing, cleanup: () => rm(dir, { recursive: true, force: true }) };
     }
+    case 'registry': {
+      const dir = await tempDir();
+      const layout = await openLayout(join(dir, 'oci'), { create: true });
+      await pullImage(client(ctx, ref), ref.repository, manifestReference(ref), layout, 'image', options);
+      return { layout, tag: 'image', finish: nothing, cleanup: () => rm(dir, { recursive: true, force: true }) };
+    }
     case 'archive': {
       const dir = await tempDir();
       const layout = await openLayout(join(dir, 'oci'), { create: true });
@@ -84,7 +122,7 @@ async function openSource(ctx: CopyContext, ref: ImageReference, options: CopyIm
   }
 }
 
-async function openDestination(ctx: CopyContext, ref: Exclude<ImageReference, { kind: 'archive' }>): Promise<End> {
+async function openDestination(ctx: CopyContext, ref: Exclude<ImageReference, { kind: 'archive' | 'registry' }>): Promise<End> {
   const nothing = async () => {};
   switch (ref.kind) {
     case 'store':

@@ -50,7 +50,7 @@ export async function copyBetweenLayouts(src: Layout, srcTag: string, dst: Layou
 }
 
 /** The top descriptor and everything under it, top first. */
-async function reachable(layout: Layout, top: Descriptor): Promise<Descriptor[]> {
+export async function reachable(layout: Layout, top: Descriptor): Promise<Descriptor[]> {
   const out: Descriptor[] = [];
   const seen = new Set<string>();
   const visit = async (d: Descriptor): Promise<void> => {
