@@ -259,23 +259,30 @@ export function registryFetch(target: { url: string }, path: string, init?: Requ
 export interface FaultProxy {
   host: string;
   url: string;
-  /** Queue faults; each applies once (or `times` times) to the next request that matches. */
+  /** Queue faults; each applies once (or `times` times) to the next request that matches, after `skip` of them. */
   fail(fault: Fault): void;
   /** Requests seen (method, path+query, status returned; 0 when the connection was cut before a response). */
   log: Array<{ method: string; path: string; status: number }>;
   stop(): Promise<void>;
 }
 
-export type Fault =
+/** Which requests a fault applies to: method, a pattern on path+query, and how many matching ones pass first. */
+interface FaultTarget {
+  match?: RegExp;
+  method?: string;
+  skip?: number;
+}
+
+export type Fault = FaultTarget &
   /** Answer `status` without forwarding. */
-  | { kind: 'status'; status: number; match?: RegExp; method?: string; times?: number }
+  ({ kind: 'status'; status: number; times?: number }
   /**
    * Forward, then cut the client's connection after `afterBytes` bytes of the request body (if it has one) or else
    * of the response body; a shorter body passes whole.
    */
-  | { kind: 'drop'; afterBytes: number; match?: RegExp; method?: string }
+  | { kind: 'drop'; afterBytes: number }
   /** Forward, flipping the bits of the response body's byte at `offset` (default 0). */
-  | { kind: 'corrupt'; match?: RegExp; method?: string; offset?: number };
+  | { kind: 'corrupt'; offset?: number });
 
 // Per connection, not per message: the proxy sets its own.
 const HOP_BY_HOP = ['connection', 'keep-alive'];
@@ -299,6 +306,10 @@ export async function startFaultProxy(target: TestRegistry): Promise<FaultProxy>
     const i = queue.findIndex((f) => (!f.method || f.method.toUpperCase() === method) && (!f.match || f.match.test(path)));
     if (i < 0) return undefined;
     const fault = queue[i]!;
+    if (fault.skip) {
+      fault.skip--;
+      return undefined;
+    }
     if (--fault.left === 0) queue.splice(i, 1);
     return fault;
   };

@@ -122,8 +122,10 @@ export class RegistryClient {
           await sleep(300 * 2 ** (attempt - 1), undefined, { signal }).catch(() => {
             throw cancelled(what, signal);
           });
-          // Where did the registry get to? Unknown uploads (expired, never started) start again.
-          const status = upload ? await this.#uploadStatus(repository, upload, signal).catch(() => undefined) : undefined;
+          // Where did the registry get to? Unknown uploads (expired, never started) start again, and so does
+          // one whose content the registry refused at the end (a resume point it misreported).
+          const refused = isEngineError(err) && /DIGEST_INVALID/.test(err.message);
+          const status = upload && !refused ? await this.#uploadStatus(repository, upload, signal).catch(() => undefined) : undefined;
           if (status === undefined || size <= chunkSize) {
             if (upload) await this.#cancelUpload(repository, upload, signal);
             upload = undefined;
@@ -223,7 +225,10 @@ export class RegistryClient {
     const res = await this.#request({ method: 'GET', url: upload, repository, expect: [204, 404], signal, what: 'asking how much of an upload arrived', push: true });
     await drain(res.body);
     if (res.status === 404) return undefined;
-    return { location: header(res, 'location') ?? upload, offset: receivedUpTo(res) ?? 0 };
+    // distribution answers an empty upload with `0-0`, which would otherwise mean one byte: resuming after
+    // it would skip the blob's first byte.
+    const empty = header(res, 'range') === '0-0';
+    return { location: header(res, 'location') ?? upload, offset: empty ? 0 : (receivedUpTo(res) ?? 0) };
   }
 
   async #cancelUpload(repository: string, upload: string, signal: AbortSignal | undefined): Promise<void> {

@@ -65,6 +65,21 @@ interface CachedToken {
   expires: number;
 }
 
+/**
+ * Keep-alive agents whose sockets never throw: a request cut short (cancelled, failed) can leave an error for a
+ * socket already back in the pool, with no request to hear it, and an unheard 'error' ends the process. The
+ * request that owns a socket still hears its errors through its own listener.
+ */
+function guarded<T extends http.Agent>(agent: T): T {
+  const create = agent.createConnection.bind(agent) as (...args: unknown[]) => NodeJS.EventEmitter;
+  (agent as unknown as { createConnection: (...args: unknown[]) => unknown }).createConnection = (...args: unknown[]) => {
+    const socket = create(...args);
+    socket.on('error', () => undefined);
+    return socket;
+  };
+  return agent;
+}
+
 const RETRY_STATUS = new Set([429, 500, 502, 503, 504]);
 const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED', 'UND_ERR_SOCKET']);
 const IDLE_TIMEOUT_MS = 60_000;
@@ -78,6 +93,7 @@ export class Transport {
   #challenge: AuthChallenge | undefined;
   readonly #tokens = new Map<string, CachedToken>();
   readonly #credentialsFor = new Map<string, Promise<RegistryCredential | undefined>>();
+  readonly #agents = { http: guarded(new http.Agent({ keepAlive: true })), https: guarded(new https.Agent({ keepAlive: true })) };
 
   constructor(options: TransportOptions) {
     this.#options = options;
@@ -197,7 +213,7 @@ export class Transport {
       for (const s of scopes) url.searchParams.append('scope', s);
       if (credential?.kind === 'basic') headers.authorization = `Basic ${Buffer.from(`${credential.username}:${credential.password}`).toString('base64')}`;
     }
-    const res = await rawRequest(url, method, headers, body, body?.length, req.signal, this.#options.log);
+    const res = await rawRequest(url, method, headers, body, body?.length, req.signal, this.#options.log, this.#agents);
     if (res.status === 401 || res.status === 403) {
       await drain(res.body);
       throw this.#denied(req, credential ? `its token server ${url.host} refused the credentials` : `its token server ${url.host} wants credentials and none were found`);
@@ -221,7 +237,7 @@ export class Transport {
       const headers: Record<string, string> = { 'user-agent': USER_AGENT, ...req.headers };
       if (auth) headers.authorization = auth;
       const body = typeof req.body === 'function' ? await req.body() : req.body;
-      const res = await rawRequest(url, req.method, headers, body, req.contentLength ?? (Buffer.isBuffer(body) ? body.length : undefined), req.signal, this.#options.log);
+      const res = await rawRequest(url, req.method, headers, body, req.contentLength ?? (Buffer.isBuffer(body) ? body.length : undefined), req.signal, this.#options.log, this.#agents);
       const location = res.headers.location;
       if ((req.method === 'GET' || req.method === 'HEAD') && [301, 302, 303, 307, 308].includes(res.status) && location && hop < MAX_REDIRECTS) {
         await drain(res.body);
@@ -302,19 +318,24 @@ function rawRequest(
   contentLength: number | undefined,
   signal: AbortSignal | undefined,
   log: ((line: string) => void) | undefined,
+  agents: { http: http.Agent; https: https.Agent },
 ): Promise<Response> {
   return new Promise((resolve, reject) => {
-    const lib = url.protocol === 'https:' ? https : http;
+    const secure = url.protocol === 'https:';
+    const lib = secure ? https : http;
     const all: Record<string, string> = { ...headers };
     if (contentLength !== undefined) all['content-length'] = String(contentLength);
     else if (!body && (method === 'PUT' || method === 'POST' || method === 'PATCH')) all['content-length'] = '0';
-    const req = lib.request(url, { method, headers: all, signal });
+    const req = lib.request(url, { method, headers: all, signal, agent: secure ? agents.https : agents.http });
     req.setTimeout(IDLE_TIMEOUT_MS, () => req.destroy(Object.assign(new Error(`no data for ${IDLE_TIMEOUT_MS / 1000} s`), { code: 'ETIMEDOUT' })));
-    req.once('error', (err) => {
+    // `on`, not `once`: an abort or a reset can fail the request again after the first error or the response,
+    // and an unheard 'error' would end the process. Readers of the body hear its errors through their own listeners.
+    req.on('error', (err) => {
       if (body instanceof Readable) body.destroy();
       reject(err);
     });
     req.once('response', (res) => {
+      res.on('error', () => undefined);
       // The idle timer belongs to the socket: cleared once the body is read, or a kept-alive socket holds the process.
       res.once('close', () => req.setTimeout(0));
       log?.(`${method} ${url.origin}${url.pathname} ${res.statusCode}`);
