@@ -4,7 +4,7 @@
  */
 import { EngineError } from '../errors.js';
 import { createRequire } from 'node:module';
-import { Transform, type Duplex, type TransformCallback } from 'node:stream';
+import { Duplex } from 'node:stream';
 import * as zlib from 'node:zlib';
 import type * as ZstdNapi from 'zstd-napi/binding';
 
@@ -29,77 +29,49 @@ function binding(): typeof ZstdNapi {
   }
 }
 
+type Step = (out: Buffer, src: Uint8Array, end: boolean) => ZstdNapi.StreamResult;
+
 /**
- * libzstd's streaming calls wrapped as a Transform. One input chunk can expand a thousandfold, so output is
- * pushed one libzstd buffer at a time and the rest waits for the reader (as node:zlib does): memory stays bounded.
+ * libzstd's streaming calls as a Duplex built from an async generator: one input chunk can expand a
+ * thousandfold, so output is yielded one libzstd buffer at a time and the generator waits for the reader
+ * between them: memory stays bounded, and backpressure is Node's own (no hand-written _read/_transform dance,
+ * whose re-entrant reads once left a large archive's stream waiting forever).
  */
-class NapiTransform extends Transform {
-  private pending: (() => void) | undefined;
-  private open = false;
-
-  constructor(
-    private readonly step: (out: Buffer, src: Uint8Array, end: boolean) => ZstdNapi.StreamResult,
-    private readonly outSize: number,
-  ) {
-    super();
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    this.pump(chunk, false, done);
-  }
-
-  override _flush(done: TransformCallback): void {
-    this.pump(new Uint8Array(0), true, done);
-  }
-
-  override _read(size: number): void {
-    const pending = this.pending;
-    this.pending = undefined;
-    if (pending) pending();
-    else super._read(size);
-  }
-
-  /** Whether the data ended inside a frame: set by the decompressor's step. */
-  get inFrame(): boolean {
-    return this.open;
-  }
-
-  private pump(src: Uint8Array, end: boolean, done: TransformCallback): void {
-    try {
+function napiDuplex(step: Step, outSize: number, atEnd: (inFrame: boolean) => void): Duplex {
+  return Duplex.from(async function* (source: AsyncIterable<Buffer>) {
+    let inFrame = false;
+    const run = function* (src: Uint8Array, end: boolean) {
       for (;;) {
-        const out = Buffer.allocUnsafe(this.outSize);
-        const [ret, produced, consumed] = this.step(out, src, end);
+        const out = Buffer.allocUnsafe(outSize);
+        const [ret, produced, consumed] = step(out, src, end);
         src = src.subarray(consumed);
-        if (consumed > 0 || produced > 0) this.open = ret !== 0; // an idle call after a frame hints at the next one
-        // Push even when nothing came out: an empty push answers a pending read, or the stream would wait forever.
-        const wanted = this.push(out.subarray(0, produced));
-        const drained = src.length === 0 && produced < this.outSize;
-        if (end ? ret === 0 : drained) return done();
-        if (!wanted) {
-          this.pending = () => this.pump(src, end, done);
-          return;
-        }
+        if (consumed > 0 || produced > 0) inFrame = ret !== 0; // an idle call after a frame hints at the next one
+        if (produced > 0) yield out.subarray(0, produced);
+        if (end ? ret === 0 : src.length === 0 && produced < outSize) return;
       }
-    } catch (err) {
-      done(err as Error);
-    }
-  }
+    };
+    for await (const chunk of source) yield* run(chunk, false);
+    atEnd(inFrame);
+    yield* run(new Uint8Array(0), true);
+  });
 }
 
-function napiDecompressor(b: typeof ZstdNapi): Transform {
+function napiDecompressor(b: typeof ZstdNapi): Duplex {
   const dctx = new b.DCtx();
-  const t: NapiTransform = new NapiTransform((out, src, end) => {
-    if (end && t.inFrame) throw new Error('the zstd stream ends inside a frame (truncated)');
-    return end ? [0, 0, 0] : dctx.decompressStream(out, src);
-  }, b.dStreamOutSize());
-  return t;
+  return napiDuplex(
+    (out, src, end) => (end ? [0, 0, 0] : dctx.decompressStream(out, src)),
+    b.dStreamOutSize(),
+    (inFrame) => {
+      if (inFrame) throw new Error('the zstd stream ends inside a frame (truncated)');
+    },
+  );
 }
 
-function napiCompressor(b: typeof ZstdNapi, level: number): Transform {
+function napiCompressor(b: typeof ZstdNapi, level: number): Duplex {
   const cctx = new b.CCtx();
   cctx.setParameter(b.CParameter.compressionLevel, level);
   cctx.setParameter(b.CParameter.checksumFlag, 1);
-  return new NapiTransform((out, src, end) => cctx.compressStream2(out, src, end ? b.EndDirective.end : b.EndDirective.continue), b.cStreamOutSize());
+  return napiDuplex((out, src, end) => cctx.compressStream2(out, src, end ? b.EndDirective.end : b.EndDirective.continue), b.cStreamOutSize(), () => undefined);
 }
 
 export function zstdDecompressor(): Duplex {
