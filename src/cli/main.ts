@@ -23,8 +23,9 @@ import { rm } from './commands/rm.js';
 import { image } from './commands/image.js';
 import { copy } from './commands/copy.js';
 import { gc, verify } from './commands/store.js';
+import { registry } from './commands/registry.js';
 
-const COMMANDS: CliCommand[] = [ps, checkpoint, images, inspect, restore, rm, image, copy, gc, verify, host];
+const COMMANDS: CliCommand[] = [ps, checkpoint, images, inspect, restore, rm, image, copy, registry, gc, verify, host];
 
 /** Exit codes scripts can rely on (documented in the README). */
 export const ExitCode = { Ok: 0, Failed: 1, Usage: 2, NotFound: 3, CriuFailed: 4, Cancelled: 130 } as const;
@@ -130,7 +131,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const insecure = new Set((values['insecure-registry'] as string[] | undefined) ?? []);
   const authFile = values.authfile as string | undefined;
   const clients = new Map<string, RegistryClient>();
-  const registry = (host: string): RegistryClient => {
+  const registryClient = (host: string): RegistryClient => {
     let client = clients.get(host);
     if (!client) {
       client = createRegistryClient({
@@ -146,7 +147,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const ctx: CliContext = {
     podman,
     store,
-    registry,
+    registry: registryClient,
     storeFor: (ref, options) => (ref.kind === 'store' ? store : new Store(ref.path, { create: options?.create ?? false })),
     out: io.stdout,
     note: (t) => io.stderr(t),

@@ -19,6 +19,7 @@ import {
   type CopyProgress,
   type RegistryClient,
 } from '../../src/engine/index.js';
+import { ckptWith } from '../support/cli.js';
 import { startFaultProxy, startRegistry, type TestRegistry } from '../support/registry.js';
 import { podman, readCounter, startCounter, testPodman, testResources, uniqueName, waitForCounter } from '../support/stack.js';
 
@@ -125,6 +126,30 @@ describe('registries', { concurrency: false }, () => {
       const second = logs.filter((l) => l.includes('/team/second/'));
       assert.ok(second.some((l) => /POST .*uploads\/ 201/.test(l)), `no mount in ${second.join('\n')}`);
       assert.ok(!second.some((l) => l.startsWith('PUT') && l.includes('/blobs/uploads/')), 'a blob was uploaded again');
+    });
+  });
+
+  describe('from the command line', { concurrency: false }, () => {
+    let reg: TestRegistry;
+    before(async () => registries.push((reg = await startRegistry('basic'))));
+
+    it('ckpt copy pushes with --authfile, ckpt registry ls and ckpt inspect read the manifest, ckpt registry rm deletes', TIMEOUT, async () => {
+      const env = { CKPT_STORE: store.path };
+      const auth = ['--authfile', authFileFor(reg)];
+      const ref = `${reg.host}/cli/web:v1`;
+      const denied = ckptWith(env, 'copy', 'store:web', `docker://${ref}`);
+      assert.equal(denied.code, 1, denied.stderr);
+      assert.match(denied.stderr, /needs credentials[\s\S]*Next step: log in/);
+      const pushed = ckptWith(env, 'copy', 'store:web', `docker://${ref}`, ...auth);
+      assert.equal(pushed.code, 0, pushed.stderr);
+      const listed = ckptWith(env, 'registry', 'ls', `${reg.host}/cli/web`, ...auth);
+      assert.equal(listed.code, 0, listed.stderr);
+      assert.match(listed.stdout, new RegExp(`${ref.replace(/[.]/g, '\\.')}\\s+${counter}\\s+4\\.1\\.1.*checkpoint`));
+      const inspected = ckptWith(env, 'inspect', `docker://${ref}`, '--json', ...auth);
+      assert.equal(JSON.parse(inspected.stdout).annotations[NAME], counter);
+      assert.equal(ckptWith(env, 'registry', 'rm', ref, ...auth).code, 0);
+      const gone = ckptWith(env, 'inspect', `docker://${ref}`, ...auth);
+      assert.equal(gone.code, 3, gone.stderr);
     });
   });
 

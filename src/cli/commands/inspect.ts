@@ -6,7 +6,7 @@ import { formatSize, toJson } from '../../shared/format.js';
 export const inspect: CliCommand = {
   name: 'inspect',
   summary: 'Show what a checkpoint image records: container, versions, host',
-  usage: 'IMAGE [--json]   (IMAGE: a podman name, store:TAG or oci:PATH:TAG)',
+  usage: 'IMAGE [--json]   (IMAGE: a podman name, store:TAG, oci:PATH:TAG or docker://HOST/REPO:TAG)',
   help: ['--json   print the image and its raw annotations as JSON'],
   options: { json: { type: 'boolean' } },
   positionals: { min: 1, max: 1 },

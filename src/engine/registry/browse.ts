@@ -1,6 +1,9 @@
 import { EngineError, isEngineError } from '../errors.js';
 import { isIndexType, isManifestType } from '../oci/mediaTypes.js';
-import { parseIndex, parseManifest } from '../oci/parse.js';
+import { Limits, parseIndex, parseManifest } from '../oci/parse.js';
+import { parseImageConfig } from '../oci/config.js';
+import { sha256Digest } from '../oci/digest.js';
+import { readAll } from './transport.js';
 import { OciAnnotation } from '../oci/types.js';
 import { isCheckpointAnnotations, type CheckpointImage } from '../podman/checkpointImages.js';
 import type { RegistryClient } from './client.js';
@@ -31,7 +34,8 @@ export async function registryImage(client: RegistryClient, repository: string, 
   }
   const manifest = parseManifest(manifestBytes, { mediaType: manifestType });
   const annotations = { ...manifest.annotations };
-  const created = annotations[OciAnnotation.Created];
+  // Podman writes the time only in the config: one small read more (never a layer).
+  const created = annotations[OciAnnotation.Created] ?? (await configCreated(client, repository, manifest.config.digest, manifest.config.size, signal));
   return {
     id: manifestDigest,
     names: [`${client.registry}/${repository}:${reference}`],
@@ -67,4 +71,11 @@ export async function listRepositoryImages(client: RegistryClient, repository: s
   };
   await Promise.all(Array.from({ length: Math.min(4, tags.length) }, worker));
   return out;
+}
+
+async function configCreated(client: RegistryClient, repository: string, digest: string, size: number, signal?: AbortSignal): Promise<string | undefined> {
+  if (size > Limits.configBytes) return undefined;
+  const bytes = await readAll(await client.openBlob(repository, digest, signal), Limits.configBytes, `config ${digest}`);
+  if (sha256Digest(bytes) !== digest) throw new EngineError('DIGEST_MISMATCH', `${client.registry}/${repository}: config ${digest} does not match its digest`);
+  return parseImageConfig(bytes).created;
 }
