@@ -9,6 +9,8 @@ export interface Settings {
   exportCompression: ArchiveCompression;
   /** The embedded store's folder; empty for the default. */
   storePath: string;
+  /** Where Pull puts checkpoint images. */
+  pullDestination: 'podman' | 'store';
 }
 
 export function readSettings(): Settings {
@@ -24,6 +26,7 @@ export function readSettings(): Settings {
     },
     exportCompression: c.get<ArchiveCompression>('export.compression') ?? 'zstd',
     storePath: c.get<string>('storePath') ?? '',
+    pullDestination: c.get<'podman' | 'store'>('pull.destination') === 'store' ? 'store' : 'podman',
   };
 }
 

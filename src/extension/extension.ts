@@ -4,15 +4,19 @@ import { channelLogger } from './adapters/logger.js';
 import { registerCommands } from './commands/registerCommands.js';
 import { affectsPodman, readSettings } from './config.js';
 import { CheckpointModel } from './model.js';
+import { Registries } from './registries.js';
 import type { Services } from './services.js';
 import { CheckpointImagesProvider } from './tree/CheckpointImagesProvider.js';
 import { ContainersProvider } from './tree/ContainersProvider.js';
+import { RegistriesProvider } from './tree/RegistriesProvider.js';
 import { RefreshController } from './tree/RefreshController.js';
 
 /** What the extension hands to tests running inside the extension host. */
 export interface CheckpointStudioApi {
   services: Services;
-  views: { containers: ContainersProvider; images: CheckpointImagesProvider };
+  views: { containers: ContainersProvider; images: CheckpointImagesProvider; registries: RegistriesProvider };
+  /** The "Checkpoint Studio" output channel's file, as VS Code writes it. */
+  logFile: vscode.Uri;
   activatedInMs: number;
 }
 
@@ -25,14 +29,20 @@ export function activate(context: vscode.ExtensionContext): CheckpointStudioApi 
   const getStore = () => store;
   const model = new CheckpointModel(getPodman, getStore, log);
   const refresh = new RefreshController(model, getPodman, log);
-  const services: Services = { podman: getPodman, store: getStore, model, refresh, log, extensionUri: context.extensionUri };
+  const registries = new Registries(context.globalState, context.secrets, log);
+  const services: Services = { podman: getPodman, store: getStore, model, registries, refresh, log, extensionUri: context.extensionUri };
 
-  const views = { containers: new ContainersProvider(model), images: new CheckpointImagesProvider(model, () => store.path) };
+  const views = {
+    containers: new ContainersProvider(model),
+    images: new CheckpointImagesProvider(model, () => store.path),
+    registries: new RegistriesProvider(registries, log),
+  };
   const containers = vscode.window.createTreeView('checkpointStudio.containers', { treeDataProvider: views.containers });
   const images = vscode.window.createTreeView('checkpointStudio.checkpointImages', {
     treeDataProvider: views.images,
     showCollapseAll: true,
   });
+  const registryTree = vscode.window.createTreeView('checkpointStudio.registries', { treeDataProvider: views.registries, showCollapseAll: true });
   // The views' message line carries problems welcome views cannot (they take no dynamic text).
   const showProblem = () => {
     containers.message = model.problem ?? (model.host?.criuProblem ? `Cannot checkpoint here: ${model.host.criuProblem}` : undefined);
@@ -44,6 +54,8 @@ export function activate(context: vscode.ExtensionContext): CheckpointStudioApi 
     refresh,
     containers,
     images,
+    registries,
+    registryTree,
     model.onDidChange(showProblem),
     ...registerCommands(services),
     vscode.workspace.onDidChangeConfiguration((e) => {
@@ -56,7 +68,8 @@ export function activate(context: vscode.ExtensionContext): CheckpointStudioApi 
   refresh.start();
   const activatedInMs = Date.now() - started;
   log.info(`Checkpoint Studio activated in ${activatedInMs} ms`);
-  return { services, views, activatedInMs };
+  // VS Code keeps an extension's log channels as <logUri>/<channel name>.log.
+  return { services, views, logFile: vscode.Uri.joinPath(context.logUri, `${log.name}.log`), activatedInMs };
 }
 
 function makePodman(log: vscode.LogOutputChannel): Podman {

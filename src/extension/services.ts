@@ -1,6 +1,7 @@
 import type * as vscode from 'vscode';
 import type { Podman, Store } from '../engine/index.js';
 import type { CheckpointModel } from './model.js';
+import type { Registries } from './registries.js';
 import type { RefreshController } from './tree/RefreshController.js';
 
 /** Everything a command needs, passed explicitly instead of module-level globals. */
@@ -10,6 +11,8 @@ export interface Services {
   /** The embedded store, rebuilt when its setting changes. */
   store(): Store;
   model: CheckpointModel;
+  /** The saved registries, their credentials and clients. */
+  registries: Registries;
   refresh: RefreshController;
   log: vscode.LogOutputChannel;
   extensionUri: vscode.Uri;

@@ -36,6 +36,8 @@ export interface CopyImageOptions extends CopyOptions, Pick<BuildOptions, 'compr
 interface End {
   layout: Layout;
   tag: string;
+  /** A temporary layout of this copy's own, holding just this image: podman can load it as it is. */
+  ownFolder?: string;
   finish: () => Promise<void>;
   cleanup: () => Promise<void>;
 }
@@ -55,6 +57,12 @@ export async function copyImage(ctx: CopyContext, src: ImageReference, dst: Imag
   try {
     if (dst.kind === 'archive') return await writeArchive(from.layout, from.tag, dst.path, options);
     if (dst.kind === 'registry') return await pushImage(from.layout, from.tag, client(ctx, dst), dst.repository, manifestReference(dst), options);
+    if (dst.kind === 'podman' && from.ownFolder) {
+      // Pulled or built into a folder of our own: podman loads it from there, with no second copy.
+      options.onProgress?.({ stage: `loading into podman as ${dst.name}`, bytes: 0, totalBytes: 0 });
+      await ctx.podman.loadFromLayout(from.ownFolder, dst.name, { signal: options.signal });
+      return await from.layout.resolve(from.tag);
+    }
     const to = await openDestination(ctx, dst);
     try {
       const descriptor = await copyBetweenLayouts(from.layout, from.tag, to.layout, to.tag, options);
@@ -111,13 +119,13 @@ async function openSource(ctx: CopyContext, ref: ImageReference, options: CopyIm
       const dir = await tempDir();
       const layout = await openLayout(join(dir, 'oci'), { create: true });
       await pullImage(client(ctx, ref), ref.repository, manifestReference(ref), layout, 'image', options);
-      return { layout, tag: 'image', finish: nothing, cleanup: () => rm(dir, { recursive: true, force: true }) };
+      return { layout, tag: 'image', ownFolder: join(dir, 'oci'), finish: nothing, cleanup: () => rm(dir, { recursive: true, force: true }) };
     }
     case 'archive': {
       const dir = await tempDir();
       const layout = await openLayout(join(dir, 'oci'), { create: true });
       await buildFromArchive(layout, ref.path, 'image', { host: await ctx.hostFacts(), compression: options.compression, annotations: options.annotations, signal: options.signal });
-      return { layout, tag: 'image', finish: nothing, cleanup: () => rm(dir, { recursive: true, force: true }) };
+      return { layout, tag: 'image', ownFolder: join(dir, 'oci'), finish: nothing, cleanup: () => rm(dir, { recursive: true, force: true }) };
     }
   }
 }

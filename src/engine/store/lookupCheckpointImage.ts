@@ -27,7 +27,8 @@ export async function lookupCheckpointImage(
     case 'registry': {
       if (!places.registry) throw new EngineError('INVALID_ARGUMENT', `${formatReference(ref)}: registries are not available here`);
       try {
-        return await registryImage(places.registry(ref.registry), ref.repository, manifestReference(ref), options.signal);
+        const image = await registryImage(places.registry(ref.registry), ref.repository, manifestReference(ref), options.signal);
+        return image.isCheckpoint ? image : undefined;
       } catch (err) {
         if (isEngineError(err, 'IMAGE_NOT_FOUND')) return undefined;
         throw err;

@@ -1,9 +1,18 @@
 import * as vscode from 'vscode';
 import { readSettings } from '../config.js';
-import { EngineError, lookupCheckpointImage, parseReference, type CheckpointImage, type ContainerSummary } from '../../engine/index.js';
+import {
+  EngineError,
+  formatReference,
+  isCheckpointAnnotations,
+  lookupCheckpointImage,
+  parseReference,
+  type CheckpointImage,
+  type ContainerSummary,
+} from '../../engine/index.js';
 import { formatAge, formatSize } from '../../shared/format.js';
 import { CheckpointImageNode, type ImageLocation } from '../tree/CheckpointImageNode.js';
 import { ContainerNode } from '../tree/ContainerNode.js';
+import { RegistryTagNode } from '../tree/RegistryNodes.js';
 import type { Services } from '../services.js';
 import { required } from './runCommand.js';
 
@@ -22,16 +31,17 @@ export async function pickRunningContainer(services: Services, node: unknown, ti
   return required(pick).container;
 }
 
-/** A checkpoint image with where it is: `ref` is a podman name or store:TAG, as the engine takes it. */
+/** A checkpoint image with where it is: `ref` is a podman name, store:TAG or docker://HOST/REPO:TAG, as the engine takes it. */
 export interface PickedImage {
   image: CheckpointImage;
-  location: ImageLocation;
+  location: ImageLocation | 'registry';
   ref: string;
 }
 
 /**
- * The checkpoint image the command was invoked on (a tree node, or a reference such as `localhost/web:1` or
- * `store:web-bug`), or one the user picks from podman's storage and the embedded store.
+ * The checkpoint image the command was invoked on (a tree node, or a reference such as `localhost/web:1`,
+ * `store:web-bug` or `docker://registry.example/team/web:bug`), or one the user picks from podman's storage
+ * and the embedded store.
  */
 export async function pickCheckpointImage(
   services: Services,
@@ -40,6 +50,7 @@ export async function pickCheckpointImage(
   only?: ImageLocation,
 ): Promise<PickedImage> {
   if (arg instanceof CheckpointImageNode) return { image: arg.image, location: arg.location, ref: arg.ref };
+  if (arg instanceof RegistryTagNode) return findImage(services, arg.ref, arg.image);
   if (typeof arg === 'string') return findImage(services, arg);
   await services.refresh.now();
   const all: PickedImage[] = [
@@ -66,13 +77,18 @@ function picked(image: CheckpointImage, location: ImageLocation): PickedImage {
   return { image, location, ref: location === 'store' ? `store:${name}` : name };
 }
 
-/** An image by reference, from podman or the embedded store. */
-export async function findImage(services: Services, text: string): Promise<PickedImage> {
+/** An image by reference, from podman, the embedded store or a registry (`known`: already read from there). */
+export async function findImage(services: Services, text: string, known?: CheckpointImage): Promise<PickedImage> {
   const ref = parseReference(text);
-  const image = await lookupCheckpointImage(ref, { podman: services.podman(), store: services.store() });
+  const image = known ?? (await lookupCheckpointImage(ref, { podman: services.podman(), store: services.store(), registry: services.registries.client }));
   if (!image) {
     throw new EngineError('IMAGE_NOT_FOUND', `${text}: no such checkpoint image`, { hint: 'refresh the Checkpoint Images view' });
   }
+  // A registry describes any image it holds; podman and the store list checkpoint images only.
+  if (!isCheckpointAnnotations(image.annotations)) {
+    throw new EngineError('NOT_A_CHECKPOINT_IMAGE', `${text} is not a checkpoint image`, { hint: 'it has none of the checkpoint annotations' });
+  }
+  if (ref.kind === 'registry') return { image, location: 'registry', ref: formatReference(ref) };
   return picked(image, ref.kind === 'store' ? 'store' : 'podman');
 }
 

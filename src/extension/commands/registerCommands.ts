@@ -3,6 +3,9 @@ import type { Services } from '../services.js';
 import { createCheckpointImage } from './createCheckpointImage.js';
 import { exportToArchive } from './exportToArchive.js';
 import { inspectCheckpointImage } from './inspectCheckpointImage.js';
+import { pullAndRestore, pullCheckpointImage } from './pullCheckpointImage.js';
+import { pushCheckpointImage } from './pushCheckpointImage.js';
+import { addRegistry, addRepository, copyReference, removeRegistry, removeTag, signInToRegistry } from './registryCommands.js';
 import { removeCheckpointImage } from './removeCheckpointImage.js';
 import { restoreFromCheckpointImage } from './restoreFromCheckpointImage.js';
 import { runCommand } from './runCommand.js';
@@ -19,7 +22,19 @@ export function registerCommands(services: Services): vscode.Disposable[] {
     saveToStore: (node) => saveToStore(services, node),
     importArchive: (arg) => importArchive(services, arg),
     exportImageToArchive: (arg) => exportImageToArchive(services, arg),
-    refresh: () => services.refresh.now({ hostFacts: true }),
+    addRegistry: (arg) => addRegistry(services, arg),
+    removeRegistry: (arg) => removeRegistry(services, arg),
+    signInToRegistry: (arg) => signInToRegistry(services, arg),
+    addRepository: (arg) => addRepository(services, arg),
+    pushCheckpointImage: (arg) => pushCheckpointImage(services, arg),
+    pullCheckpointImage: (arg) => pullCheckpointImage(services, arg),
+    pullAndRestore: (arg) => pullAndRestore(services, arg),
+    copyReference: (arg) => copyReference(arg),
+    removeTag: (arg) => removeTag(services, arg),
+    refresh: async () => {
+      services.registries.refresh();
+      await services.refresh.now({ hostFacts: true });
+    },
   };
   return [
     ...Object.entries(commands).map(([id, fn]) => vscode.commands.registerCommand(`checkpointStudio.${id}`, runCommand(services, fn))),

@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
-import { checkpointContainerName, parseReference, type RestoreResult } from '../../engine/index.js';
+import { checkpointContainerName, parseReference, type ImageReference, type RestoreResult } from '../../engine/index.js';
 import type { Services } from '../services.js';
+import { copyReporting } from './copy.js';
 import { pickCheckpointImage, pickOptions } from './pick.js';
-import { copyWithProgress } from './storeCommands.js';
 import { required, withProgress } from './runCommand.js';
 
 /** A free name: the original's when it is gone, else `<original>-restored`, `-restored-2`, ... */
@@ -16,6 +16,7 @@ export function defaultRestoreName(original: string, taken: Set<string>): string
 
 /** Arguments for running the command without prompts (keybindings, other extensions, tests). */
 export interface RestoreRequest {
+  /** A podman name, store:TAG or docker://HOST/REPO:TAG: the last two are copied into podman first. */
   image: string;
   /** Omit to reuse the original container's name (it must not exist any more). */
   name?: string;
@@ -31,12 +32,13 @@ function isRequest(arg: unknown): arg is RestoreRequest {
 export async function restoreFromCheckpointImage(services: Services, arg?: unknown): Promise<RestoreResult> {
   const request = isRequest(arg) ? arg : await ask(services, arg);
   const { image: requested, ...options } = request;
-  const image = await intoPodman(services, requested);
-  const result = await withProgress(`Restoring ${image}`, (report, signal) =>
-    services.podman().restore({ kind: 'image', ref: image }, { ...options, onStage: report, signal }),
-  );
+  // One notification for the whole way: the copy into podman (a pull, for a registry), then the restore.
+  const result = await withProgress(`Restoring ${requested}`, async (report, signal) => {
+    const image = await intoPodman(services, requested, report, signal);
+    return services.podman().restore({ kind: 'image', ref: image }, { ...options, onStage: report, signal });
+  });
   await services.refresh.now();
-  void vscode.window.showInformationMessage(`Restored ${result.container.name} from ${image}; it is ${result.container.state}.`);
+  void vscode.window.showInformationMessage(`Restored ${result.container.name} from ${requested}; it is ${result.container.state}.`);
   return result;
 }
 
@@ -71,13 +73,23 @@ async function ask(services: Services, node: unknown): Promise<RestoreRequest> {
   };
 }
 
-/** Podman restores only from its own storage: an image of the embedded store is copied there first. */
-async function intoPodman(services: Services, ref: string): Promise<string> {
+/**
+ * Podman restores only from its own storage: an image of the embedded store or a registry is copied there first
+ * (a failed or cancelled copy names nothing in podman).
+ */
+async function intoPodman(services: Services, ref: string, report: (message: string) => void, signal: AbortSignal): Promise<string> {
   const parsed = parseReference(ref);
-  if (parsed.kind !== 'store') return ref;
-  const name = parsed.tag.includes('/') ? parsed.tag : `localhost/${parsed.tag}`;
-  await copyWithProgress(services, `Copying ${ref} into podman`, parsed, { kind: 'podman', name });
+  if (parsed.kind !== 'store' && parsed.kind !== 'registry') return ref;
+  const name = podmanName(parsed);
+  await copyReporting(services, parsed, { kind: 'podman', name }, report, signal);
   return name;
+}
+
+/** The name an image of the store or a registry gets in podman: podman's own for a pull, `localhost/TAG` for the store. */
+export function podmanName(ref: Extract<ImageReference, { kind: 'store' | 'registry' }>): string {
+  if (ref.kind === 'store') return ref.tag.includes('/') ? ref.tag : `localhost/${ref.tag}`;
+  // Podman names images by tag; one pulled by digest gets the digest's start as its tag.
+  return `${ref.registry}/${ref.repository}:${ref.tag ?? ref.digest!.replace(':', '-').slice(0, 19)}`;
 }
 
 async function askPorts(title: string): Promise<string[]> {

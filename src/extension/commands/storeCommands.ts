@@ -1,22 +1,11 @@
 import * as vscode from 'vscode';
-import { copyImage, parseReference, type ArchiveCompression, type ImageReference } from '../../engine/index.js';
+import { parseReference, type ArchiveCompression } from '../../engine/index.js';
 import { readSettings } from '../config.js';
 import { askArchivePath } from './exportToArchive.js';
 import type { Services } from '../services.js';
 import { pickCheckpointImage } from './pick.js';
-import { required, withProgress } from './runCommand.js';
-import { formatSize } from '../../shared/format.js';
-
-/** Copies between locations with one progress notification that shows the stage and the bytes. */
-export function copyWithProgress(services: Services, title: string, src: ImageReference, dst: ImageReference, compression?: ArchiveCompression) {
-  return withProgress(title, (report, signal) =>
-    copyImage({ podman: services.podman(), store: services.store(), hostFacts: () => services.podman().hostFactsForBuild({ signal }) }, src, dst, {
-      compression,
-      signal,
-      onProgress: (p) => report(p.totalBytes ? `${p.stage} — ${formatSize(p.bytes)} of ${formatSize(p.totalBytes)}` : p.stage),
-    }),
-  );
-}
+import { required } from './runCommand.js';
+import { copyWithProgress } from './copy.js';
 
 /** Arguments for running without prompts: `{ image: 'localhost/web:ckpt', tag: 'web-bug' }`. */
 export async function saveToStore(services: Services, arg?: unknown): Promise<string> {

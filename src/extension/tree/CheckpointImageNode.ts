@@ -46,7 +46,7 @@ export class CheckpointImageNode extends vscode.TreeItem {
     this.iconPath = new vscode.ThemeIcon('save');
     this.description = `${formatSize(image.size)} · ${formatAge(image.created)}`;
     this.contextValue = `checkpointImage.${location}`;
-    this.tooltip = tooltip(image);
+    this.tooltip = imageTooltip(image);
     this.command = { command: 'checkpointStudio.inspectCheckpointImage', title: 'Inspect', arguments: [this] };
   }
 
@@ -57,7 +57,8 @@ export class CheckpointImageNode extends vscode.TreeItem {
   }
 }
 
-function tooltip(image: CheckpointImage): vscode.MarkdownString {
+/** The key annotations of a checkpoint image, wherever it is. */
+export function imageTooltip(image: CheckpointImage): vscode.MarkdownString {
   const a = image.annotations;
   const md = new vscode.MarkdownString();
   md.appendMarkdown('**').appendText(image.names[0] ?? image.id).appendMarkdown('**\n\n');

@@ -4,7 +4,6 @@
  * podman + CRIU: the store comes from the workbench's checkpointStudio.podmanGlobalArgs setting.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,8 +12,8 @@ import type { CheckpointStudioApi } from '../../../src/extension/extension.js';
 import { readCheckpointArchive, type CheckpointResult, type RestoreResult } from '../../../src/engine/index.js';
 import type { InspectPanel } from '../../../src/extension/webview/InspectPanel.js';
 import { COUNTER_SCRIPT, counterValue } from '../../support/counter.js';
+import { activateExtension, EXTENSION_ID, podman, until } from './host.js';
 
-const EXTENSION_ID = 'checkpoint-studio.checkpoint-studio';
 const run = Date.now().toString(36);
 const counter = `inhost-${run}`;
 const image = `localhost/inhost-${run}:ckpt`;
@@ -22,29 +21,12 @@ const copy = `${counter}-copy`;
 const devContainer = `inhost-dev-${run}`;
 let archive = '';
 
-function podman(...args: string[]): string {
-  const global = vscode.workspace.getConfiguration('checkpointStudio').get<string[]>('podmanGlobalArgs') ?? [];
-  return execFileSync('podman', [...global, ...args], { encoding: 'utf8' }).trim();
-}
-
-async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 suite('Checkpoint Studio in the extension host', function () {
   this.timeout(120_000);
   let api: CheckpointStudioApi;
 
   suiteSetup(async () => {
-    const ext = vscode.extensions.getExtension<CheckpointStudioApi>(EXTENSION_ID);
-    assert.ok(ext, `${EXTENSION_ID} is not installed in this window`);
-    api = await ext.activate();
+    api = await activateExtension();
     // Loaded before the container exists, so only podman's events can bring it into the view.
     await api.services.refresh.now();
     assert.ok(!api.services.model.containers.some((c) => c.name === counter));

@@ -1,0 +1,76 @@
+import * as vscode from 'vscode';
+import { formatRegistryReference, parseRegistryReference, type ImageReference, type RestoreResult } from '../../engine/index.js';
+import { readSettings } from '../config.js';
+import type { Services } from '../services.js';
+import { RegistryTagNode } from '../tree/RegistryNodes.js';
+import { copyReporting } from './copy.js';
+import { podmanName, restoreFromCheckpointImage } from './restoreFromCheckpointImage.js';
+import { required, withProgress } from './runCommand.js';
+
+/** Arguments for running without prompts: `{ reference: 'registry.example/team/web:bug', destination: 'store' }`. */
+export interface PullRequest {
+  /** `HOST[:PORT]/REPO:TAG` or `…@sha256:…`. */
+  reference: string;
+  /** Default: the checkpointStudio.pull.destination setting. */
+  destination?: 'podman' | 'store';
+  /** The name in podman or the store's tag; default: the reference itself. */
+  tag?: string;
+}
+
+function isRequest(arg: unknown): arg is PullRequest {
+  return typeof arg === 'object' && arg !== null && typeof (arg as PullRequest).reference === 'string';
+}
+
+/** Pulls a checkpoint image into podman or the embedded store; returns its local name (`store:TAG` for the store). */
+export async function pullCheckpointImage(services: Services, arg?: unknown): Promise<string> {
+  const request = isRequest(arg) ? arg : { reference: await askReference(arg, 'Pull Checkpoint Image') };
+  const src = { kind: 'registry' as const, ...parseRegistryReference(request.reference) };
+  const reference = formatRegistryReference(src);
+  const destination = request.destination ?? readSettings().pullDestination;
+  const name = request.tag ?? (destination === 'store' ? reference : podmanName(src));
+  const dst: ImageReference = destination === 'store' ? { kind: 'store', tag: name } : { kind: 'podman', name };
+  const local = destination === 'store' ? `store:${name}` : name;
+  await withProgress(`Pulling ${reference}`, (report, signal) => copyReporting(services, src, dst, report, signal));
+  void vscode.window
+    .showInformationMessage(`Pulled ${reference} into ${destination === 'store' ? 'the embedded store' : 'podman'} as ${local}.`, 'Inspect', 'Restore')
+    .then((choice) => {
+      if (choice === 'Inspect') void vscode.commands.executeCommand('checkpointStudio.inspectCheckpointImage', local);
+      if (choice === 'Restore') void vscode.commands.executeCommand('checkpointStudio.restoreFromCheckpointImage', local);
+    });
+  return local;
+}
+
+/**
+ * Pull and Restore in one step and one notification: the image is pulled into podman, then restored as the
+ * Restore command does. Arguments for running without prompts: `{ reference, name }`.
+ */
+export async function pullAndRestore(services: Services, arg?: unknown): Promise<RestoreResult> {
+  if (arg instanceof RegistryTagNode) return restoreFromCheckpointImage(services, arg);
+  const request = arg as { reference?: unknown; name?: unknown } | undefined;
+  const text = typeof request?.reference === 'string' ? request.reference : await askReference(arg, 'Pull and Restore');
+  const image = `docker://${formatRegistryReference(parseRegistryReference(text))}`;
+  return restoreFromCheckpointImage(services, typeof request?.name === 'string' ? { image, name: request.name } : image);
+}
+
+/** The tag node's reference, or one the user pastes (the clipboard's, when it holds one). */
+async function askReference(arg: unknown, title: string): Promise<string> {
+  if (arg instanceof RegistryTagNode) return arg.reference;
+  const problem = (v: string) => {
+    try {
+      parseRegistryReference(v.trim());
+      return undefined;
+    } catch {
+      return 'Paste a reference such as registry.example.com/team/web:bug';
+    }
+  };
+  const clipboard = (await vscode.env.clipboard.readText()).trim();
+  return required(
+    await vscode.window.showInputBox({
+      title,
+      prompt: 'Reference of the checkpoint image: HOST[:PORT]/REPOSITORY:TAG',
+      placeHolder: 'registry.example.com/team/web:bug',
+      value: clipboard.includes('/') && !clipboard.includes('\n') && !problem(clipboard) ? clipboard : undefined,
+      validateInput: problem,
+    }),
+  ).trim();
+}

@@ -1,0 +1,35 @@
+/** What the in-host suites share: the extension's API, podman in the tests' store, and waiting for a condition. */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as vscode from 'vscode';
+import type { CheckpointStudioApi } from '../../../src/extension/extension.js';
+
+export const EXTENSION_ID = 'checkpoint-studio.checkpoint-studio';
+
+/** The extension's API, activating it if no suite has yet. */
+export async function activateExtension(): Promise<CheckpointStudioApi> {
+  const ext = vscode.extensions.getExtension<CheckpointStudioApi>(EXTENSION_ID);
+  assert.ok(ext, `${EXTENSION_ID} is not installed in this window`);
+  return ext.activate();
+}
+
+/**
+ * podman as the extension runs it: with the workbench's podmanGlobalArgs (the tests' isolated store) and
+ * podmanEnvironment (the PATH to CRIU 4.1: the extension host's own PATH may not have it first).
+ */
+export function podman(...args: string[]): string {
+  const settings = vscode.workspace.getConfiguration('checkpointStudio');
+  const global = settings.get<string[]>('podmanGlobalArgs') ?? [];
+  const env = { ...process.env, ...settings.get<Record<string, string>>('podmanEnvironment') };
+  return execFileSync('podman', [...global, ...args], { encoding: 'utf8', env }).trim();
+}
+
+export async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, ms = 15_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
