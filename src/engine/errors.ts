@@ -48,7 +48,9 @@ export type EngineErrorCode =
   /** Any other answer the registry should not have given (5xx after the retries, unexpected statuses). */
   | 'REGISTRY_FAILED'
   /** The registry does not do what was asked (catalog, deletes, ...). */
-  | 'REGISTRY_UNSUPPORTED';
+  | 'REGISTRY_UNSUPPORTED'
+  /** A restore's preflight found something that would make it fail or must not happen. */
+  | 'PREFLIGHT_FAILED';
 
 export interface EngineErrorDetails {
   /** What the user can do next, in one sentence. */

@@ -26,7 +26,7 @@ export type { BuildOptions, BuildResult } from './image/buildFromArchive.js';
 export type { LayerCompression } from './image/layer.js';
 export type { GcReport, VerifyReport } from './layout/index.js';
 export { readCheckpointArchive, extractArchive, detectCompression, type CheckpointArchiveSummary, type Compression } from './archive/index.js';
-export { formatReference, parseReference, type ImageReference } from './reference.js';
+export { formatReference, parseReference, podmanNameFor, type ImageReference } from './reference.js';
 export { copyImage, type CopyContext, type CopyImageOptions } from './copy/copyImage.js';
 export type { CopyProgress } from './copy/copyLayout.js';
 export { lookupCheckpointImage } from './store/lookupCheckpointImage.js';
@@ -38,3 +38,6 @@ export { listRepositoryImages, registryImage, type RegistryImage } from './regis
 export { pushImage, type PushOptions } from './registry/pushImage.js';
 export { pullImage } from './registry/pullImage.js';
 
+export { preflightRestore, type PreflightOptions, type PreflightReport } from './preflight/preflight.js';
+export { preflightFindings, type PreflightCheck, type PreflightFacts, type PreflightFinding, type PreflightSeverity } from './preflight/preflightFindings.js';
+export type { CheckpointMounts } from './archive/reader.js';

@@ -56,3 +56,13 @@ export function formatReference(ref: ImageReference): string {
       return `docker://${formatRegistryReference(ref)}`;
   }
 }
+
+/**
+ * The name an image of the store or a registry gets when it is copied into podman (which restores only from its
+ * own storage): podman's own name for a pull, `localhost/TAG` for the store.
+ */
+export function podmanNameFor(ref: Extract<ImageReference, { kind: 'store' | 'registry' }>): string {
+  if (ref.kind === 'store') return ref.tag.includes('/') ? ref.tag : `localhost/${ref.tag}`;
+  // Podman names images by tag; one pulled by digest gets the digest's start as its tag.
+  return `${ref.registry}/${ref.repository}:${ref.tag ?? ref.digest!.replace(':', '-').slice(0, 19)}`;
+}

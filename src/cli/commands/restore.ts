@@ -1,13 +1,15 @@
 import { resolve } from 'node:path';
-import type { RestoreSource } from '../../engine/index.js';
-import { UsageError, type CliCommand } from '../command.js';
+import { copyImage, EngineError, parseReference, podmanNameFor, preflightRestore, type PreflightReport, type RestoreSource } from '../../engine/index.js';
+import { UsageError, type CliCommand, type CliContext } from '../command.js';
 import { formatMicros, toJson } from '../../shared/format.js';
 
 export const restore: CliCommand = {
   name: 'restore',
   summary: 'Restore a container from a checkpoint image, an archive, or a checkpointed container in place',
-  usage: '(IMAGE | --import FILE | --in-place CONTAINER) [--name NAME] [options]',
+  usage: '(IMAGE | --import FILE | --in-place CONTAINER) [--name NAME] [--dry-run] [options]   (IMAGE: podman name, store:TAG or docker://HOST/REPO:TAG)',
   help: [
+    '--dry-run             only check the checkpoint against this host (preflight) and print the report',
+    '--workspace DIR       bind mounts under DIR are the workspace\'s; other host paths are flagged',
     '--import FILE         restore from a checkpoint archive',
     '--in-place            restore the checkpointed container named by the argument',
     '--name NAME, -n       name of the new container (needed while the original exists)',
@@ -28,13 +30,32 @@ export const restore: CliCommand = {
     'tcp-established': { type: 'boolean' },
     keep: { type: 'boolean' },
     json: { type: 'boolean' },
+    'dry-run': { type: 'boolean' },
+    workspace: { type: 'string' },
   },
   positionals: { min: 0, max: 1 },
   async run(ctx, v, [arg]) {
-    const source = sourceOf(arg, v.import as string | undefined, v['in-place'] === true);
+    let source = sourceOf(arg, v.import as string | undefined, v['in-place'] === true);
+    const name = v.name as string | undefined;
+    if (source.kind === 'image') source = { kind: 'image', ref: await intoPodman(ctx, source.ref) };
+    // Every restore of an image or archive is checked first; errors stop it, warnings are shown.
+    if (source.kind !== 'container') {
+      const report = await preflightRestore(ctx.podman, source, { name, workspaceFolder: v.workspace ? resolve(v.workspace as string) : undefined, signal: ctx.signal });
+      if (v['dry-run']) {
+        if (v.json) ctx.out(toJson(report));
+        else ctx.out(formatReport(report));
+        if (!report.canRestore) throw new EngineError('PREFLIGHT_FAILED', `${report.source} would not restore here: see the errors above`);
+        return;
+      }
+      if (!report.canRestore) {
+        ctx.note(formatReport(report));
+        throw new EngineError('PREFLIGHT_FAILED', `${report.source} would not restore here: see the errors above`, { hint: 'fix what they name, then restore again' });
+      }
+      for (const f of report.findings.filter((x) => x.severity === 'warning')) ctx.note(`warning: ${f.message}`);
+    } else if (v['dry-run']) throw new UsageError('--dry-run checks an image or an archive, not a restore in place');
     ctx.note(`restoring ${arg ?? v.import}...`);
     const result = await ctx.podman.restore(source, {
-      name: v.name as string | undefined,
+      name,
       publish: v.publish as string[] | undefined,
       ignoreStaticIp: v['ignore-static-ip'] === true,
       ignoreStaticMac: v['ignore-static-mac'] === true,
@@ -47,6 +68,31 @@ export const restore: CliCommand = {
     ctx.out(`restored ${result.container.name} (${result.container.id.slice(0, 12)}), ${result.container.state}${took}`);
   },
 };
+
+/** Podman restores only from its own storage: an image of the store or a registry is copied there first. */
+async function intoPodman(ctx: CliContext, text: string): Promise<string> {
+  const ref = parseReference(text);
+  if (ref.kind !== 'store' && ref.kind !== 'registry') return text;
+  const name = podmanNameFor(ref);
+  ctx.note(`copying ${text} into podman as ${name}...`);
+  await copyImage({ podman: ctx.podman, store: ctx.store, registry: ctx.registry, hostFacts: () => ctx.podman.hostFacts({ signal: ctx.signal }) }, ref, { kind: 'podman', name }, { signal: ctx.signal });
+  return name;
+}
+
+const MARK = { error: 'error  ', warning: 'warning', info: 'ok     ' } as const;
+
+function formatReport(report: PreflightReport): string {
+  const lines = [`Preflight of ${report.source} (restoring as ${report.restoreName}):`];
+  if (report.findings.length === 0) lines.push('  nothing to report: this host matches the checkpoint');
+  for (const f of report.findings) {
+    lines.push(`  ${MARK[f.severity]}  ${f.message}`);
+    if (f.hint) lines.push(`           ${f.hint}`);
+  }
+  const errors = report.findings.filter((f) => f.severity === 'error').length;
+  const warnings = report.findings.filter((f) => f.severity === 'warning').length;
+  lines.push(report.canRestore ? `Can restore (${warnings} warning${warnings === 1 ? '' : 's'}).` : `Cannot restore: ${errors} error${errors === 1 ? '' : 's'}.`);
+  return lines.join('\n');
+}
 
 function sourceOf(arg: string | undefined, file: string | undefined, inPlace: boolean): RestoreSource {
   if (file) {

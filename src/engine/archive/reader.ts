@@ -6,7 +6,7 @@ import { EngineError } from '../errors.js';
 import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
 import { ArchiveEntry } from '../annotations.js';
-import { asObject, str, stringMap, time, type Json } from '../podman/json.js';
+import { asArray, asObject, str, stringMap, time, type Json } from '../podman/json.js';
 import type { Compression } from './compression.js';
 import { openEntries, type TarEntry, type TarEntryOptions } from './entries.js';
 
@@ -39,7 +39,19 @@ export interface CheckpointArchiveSummary {
   };
   /** spec.dump's annotations (io.container.manager, io.kubernetes.*). */
   specAnnotations: Record<string, string>;
+  /** The container's labels (podman's config.dump), e.g. devcontainer.local_folder. */
+  labels: Record<string, string>;
+  mounts: CheckpointMounts;
   entryCount: number;
+}
+
+/**
+ * The mounts a restore recreates. Bind mounts are every host path the checkpoint binds in, except the files
+ * podman makes per container: a stranger's image can name any host path here, so nothing else is left out.
+ */
+export interface CheckpointMounts {
+  bind: Array<{ source: string; destination: string; readOnly: boolean }>;
+  volumes: Array<{ name: string; destination: string }>;
 }
 
 export interface ReadArchiveOptions extends TarEntryOptions {
@@ -137,9 +149,34 @@ export class ArchiveSummaryBuilder {
       pod: engine !== 'podman' && podName ? { name: podName, namespace: podNamespace ?? '' } : undefined,
       sizes: this.#sizes,
       specAnnotations: annotations,
+      labels: stringMap(asObject(config.labels)),
+      mounts: mountsOf(config, spec),
       entryCount: this.#entryCount,
     };
   }
+}
+
+/** Files podman makes for each container and mounts itself: not the user's, when they come from its userdata. */
+const PODMAN_MANAGED = new Set(['/etc/hosts', '/etc/hostname', '/etc/resolv.conf', '/run/.containerenv', '/dev/shm']);
+
+function mountsOf(config: Json, spec: Json): CheckpointMounts {
+  const volumes = asArray(config.namedVolumes)
+    .map((v) => asObject(v))
+    .map((v) => ({ name: str(v.volumeName), destination: str(v.dest) }))
+    .filter((v) => v.name && v.destination);
+  // Both copies of the spec count: a restore may follow either, and a hostile image may make them differ.
+  const all = [...asArray(spec.mounts), ...asArray(asObject(config.spec).mounts)].map((m) => asObject(m)).filter((m) => str(m.type) === 'bind' || asArray(m.options).includes('bind') || asArray(m.options).includes('rbind'));
+  const bind: CheckpointMounts['bind'] = [];
+  for (const m of all) {
+    const source = str(m.source);
+    const destination = str(m.destination);
+    if (PODMAN_MANAGED.has(destination) && /\/userdata\/[^/]+$/.test(source)) continue;
+    const volume = volumes.find((v) => v.destination === destination);
+    if (volume && source.endsWith(`/volumes/${volume.name}/_data`)) continue;
+    if (bind.some((b) => b.source === source && b.destination === destination)) continue;
+    bind.push({ source, destination, readOnly: asArray(m.options).includes('ro') });
+  }
+  return { bind, volumes };
 }
 
 function parseJson(bytes: Buffer, path: string, what: string): Json {

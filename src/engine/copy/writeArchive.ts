@@ -4,6 +4,7 @@ import { rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { compressor, openTar, type Compression } from '../archive/compression.js';
+import { editedTar, type MetadataEdit } from '../archive/repack.js';
 import { EngineError, cancelled } from '../errors.js';
 import type { Layout } from '../layout/api.js';
 import { syncDir } from '../layout/files.js';
@@ -15,6 +16,8 @@ import type { CopyOptions } from './copyLayout.js';
 export interface WriteArchiveOptions extends CopyOptions {
   /** zstd by default, as `podman container checkpoint --export`. */
   compression?: Compression;
+  /** Changes config.dump / spec.dump on the way (every entry is then re-packed and checked). */
+  editMetadata?: MetadataEdit;
 }
 
 /**
@@ -42,11 +45,12 @@ export async function writeArchive(layout: Layout, tag: string, file: string, op
     signal,
     onProgress: (bytes) => options.onProgress?.({ stage, bytes, totalBytes: layer.size }),
   });
+  const content = options.editMetadata ? await editedTar(tar, `layer of ${tag}`, options.editMetadata, signal) : tar;
   const temp = join(dirname(file), `.${basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
   const stages = compression === 'none' ? [] : [compressor(compression)];
   try {
     const out = createWriteStream(temp, { flags: 'wx', mode: 0o600, flush: true });
-    await (pipeline as (...s: unknown[]) => Promise<void>)(tar, ...stages, out, { signal });
+    await (pipeline as (...s: unknown[]) => Promise<void>)(content, ...stages, out, { signal });
     await rename(temp, file);
   } catch (err) {
     await unlink(temp).catch(() => undefined);

@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { pack as tarPack, type Pack } from 'tar-stream';
+import { pack as tarPack } from 'tar-stream';
+import { editMetadata, repack, type MetadataEdit } from '../archive/repack.js';
 import { compressor } from '../archive/compression.js';
-import { openEntries, type ArchiveLimits, type TarEntry } from '../archive/entries.js';
+import { openEntries, type ArchiveLimits } from '../archive/entries.js';
 import { ArchiveSummaryBuilder, isMetadata, type CheckpointArchiveSummary } from '../archive/reader.js';
 import type { Layout } from '../layout/api.js';
 import type { Descriptor } from '../oci/types.js';
@@ -23,6 +23,8 @@ export interface BuildOptions extends ArchiveLimits {
   signal?: AbortSignal;
   /** Bytes of the archive read so far. */
   onProgress?: (bytesRead: number) => void;
+  /** Changes config.dump / spec.dump on the way in. */
+  editMetadata?: MetadataEdit;
 }
 
 export interface BuildResult {
@@ -61,7 +63,7 @@ export async function buildFromArchive(
   const feed = (async () => {
     try {
       for await (const entry of entries) {
-        const metadata = isMetadata(entry) ? await summary.readMetadata(entry) : undefined;
+        const metadata = isMetadata(entry) ? editMetadata(entry.path, await summary.readMetadata(entry), options.editMetadata) : undefined;
         await summary.add(entry, metadata);
         await repack(tar, entry, metadata);
       }
@@ -96,23 +98,4 @@ export async function buildFromArchive(
   for (const b of blobs) await layout.writeBlob(b.bytes, { expected: b.descriptor, signal });
   await layout.tag(tag, top.descriptor, { signal });
   return { descriptor: top.descriptor, layer, archive, annotations };
-}
-
-/** One checked entry into the layer. Modes are podman's for checkpoint files: they hold process memory. */
-async function repack(tar: Pack, entry: TarEntry, body?: Buffer): Promise<void> {
-  const header = {
-    name: entry.path,
-    type: entry.type,
-    size: entry.type === 'file' ? entry.size : 0,
-    mode: entry.type === 'directory' ? 0o700 : entry.type === 'symlink' ? 0o777 : 0o600,
-    // A fixed time makes the same archive give the same layer, so stores and registries share it.
-    mtime: new Date(0),
-    linkname: entry.linkTarget,
-  };
-  await new Promise<void>((resolve, reject) => {
-    const sink = tar.entry(header, (err) => (err ? reject(err) : resolve()));
-    if (entry.type !== 'file') return;
-    if (body) sink.end(body);
-    else pipeline(Readable.from(entry.body), sink).catch(reject);
-  });
 }

@@ -12,6 +12,8 @@ import { hostFactsForBuild } from './localHostFacts.js';
 import { loadFromLayout, saveToLayout } from './layoutTransfer.js';
 import { watchEvents, type PodmanEvent } from './events.js';
 import { restoreContainer, type RestoreOptions, type RestoreResult, type RestoreSource } from './restore.js';
+import { imageId, readCheckpointContents, volumeNames } from './checkpointContents.js';
+import type { CheckpointArchiveSummary } from '../archive/reader.js';
 
 /** Podman as a place containers and checkpoint images live: the engine's one door to it. */
 export class Podman {
@@ -52,6 +54,19 @@ export class Podman {
 
   removeCheckpointImage(ref: string, options?: RunOptions): Promise<void> {
     return removeCheckpointImage(this.#exec, ref, options);
+  }
+
+  /** What a checkpoint image holds (mounts, labels, base image, sizes), read in place. */
+  checkpointContents(image: string, options?: RunOptions): Promise<CheckpointArchiveSummary> {
+    return readCheckpointContents(this.#exec, image, options);
+  }
+
+  imageId(name: string, options?: RunOptions): Promise<string | undefined> {
+    return imageId(this.#exec, name, options);
+  }
+
+  volumeNames(options?: RunOptions): Promise<string[]> {
+    return volumeNames(this.#exec, options);
   }
 
   restore(source: RestoreSource, options?: RestoreOptions): Promise<RestoreResult> {

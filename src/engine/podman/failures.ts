@@ -43,6 +43,11 @@ const RULES: Rule[] = [
     hint: "restore needs podman's default OCI runtime to be the one the checkpoint was made with; set it in containers.conf",
   },
   {
+    pattern: /volume with name \S+ already exists/i,
+    code: 'NAME_IN_USE',
+    hint: 'remove that volume (podman volume rm NAME) to restore its recorded content, or keep it and restore without the volumes (podman --ignore-volumes)',
+  },
+  {
     pattern: /already in use|already exists|name is in use/i,
     code: 'NAME_IN_USE',
     hint: 'restore under a new name, or remove the container that holds the name',

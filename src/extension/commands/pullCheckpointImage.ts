@@ -1,10 +1,10 @@
 import * as vscode from 'vscode';
-import { formatRegistryReference, parseRegistryReference, type ImageReference, type RestoreResult } from '../../engine/index.js';
+import { formatRegistryReference, parseRegistryReference, podmanNameFor, type ImageReference, type RestoreResult } from '../../engine/index.js';
 import { readSettings } from '../config.js';
 import type { Services } from '../services.js';
 import { RegistryTagNode } from '../tree/RegistryNodes.js';
 import { copyReporting } from './copy.js';
-import { podmanName, restoreFromCheckpointImage } from './restoreFromCheckpointImage.js';
+import { restoreFromCheckpointImage } from './restoreFromCheckpointImage.js';
 import { required, withProgress } from './runCommand.js';
 
 /** Arguments for running without prompts: `{ reference: 'registry.example/team/web:bug', destination: 'store' }`. */
@@ -27,7 +27,7 @@ export async function pullCheckpointImage(services: Services, arg?: unknown): Pr
   const src = { kind: 'registry' as const, ...parseRegistryReference(request.reference) };
   const reference = formatRegistryReference(src);
   const destination = request.destination ?? readSettings().pullDestination;
-  const name = request.tag ?? (destination === 'store' ? reference : podmanName(src));
+  const name = request.tag ?? (destination === 'store' ? reference : podmanNameFor(src));
   const dst: ImageReference = destination === 'store' ? { kind: 'store', tag: name } : { kind: 'podman', name };
   const local = destination === 'store' ? `store:${name}` : name;
   await withProgress(`Pulling ${reference}`, (report, signal) => copyReporting(services, src, dst, report, signal));

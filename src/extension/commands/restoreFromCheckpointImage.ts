@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { checkpointContainerName, parseReference, type ImageReference, type RestoreResult } from '../../engine/index.js';
+import { checkpointContainerName, parseReference, podmanNameFor, type RestoreResult } from '../../engine/index.js';
 import type { Services } from '../services.js';
 import { copyReporting } from './copy.js';
 import { pickCheckpointImage, pickOptions } from './pick.js';
@@ -80,16 +80,9 @@ async function ask(services: Services, node: unknown): Promise<RestoreRequest> {
 async function intoPodman(services: Services, ref: string, report: (message: string) => void, signal: AbortSignal): Promise<string> {
   const parsed = parseReference(ref);
   if (parsed.kind !== 'store' && parsed.kind !== 'registry') return ref;
-  const name = podmanName(parsed);
+  const name = podmanNameFor(parsed);
   await copyReporting(services, parsed, { kind: 'podman', name }, report, signal);
   return name;
-}
-
-/** The name an image of the store or a registry gets in podman: podman's own for a pull, `localhost/TAG` for the store. */
-export function podmanName(ref: Extract<ImageReference, { kind: 'store' | 'registry' }>): string {
-  if (ref.kind === 'store') return ref.tag.includes('/') ? ref.tag : `localhost/${ref.tag}`;
-  // Podman names images by tag; one pulled by digest gets the digest's start as its tag.
-  return `${ref.registry}/${ref.repository}:${ref.tag ?? ref.digest!.replace(':', '-').slice(0, 19)}`;
 }
 
 async function askPorts(title: string): Promise<string[]> {

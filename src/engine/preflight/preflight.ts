@@ -1,0 +1,72 @@
+import { lstat } from 'node:fs/promises';
+import { PodmanAnnotation } from '../annotations.js';
+import { readCheckpointArchive, type CheckpointArchiveSummary } from '../archive/reader.js';
+import { EngineError } from '../errors.js';
+import type { CheckpointImage } from '../podman/checkpointImages.js';
+import type { RunOptions } from '../podman/exec.js';
+import type { Podman } from '../podman/Podman.js';
+import type { RestoreSource } from '../podman/restore.js';
+import { preflightFindings, type PreflightFinding } from './preflightFindings.js';
+
+export interface PreflightOptions extends RunOptions {
+  /** The name the restored container will get; default the recorded one. */
+  name?: string;
+  /** Bind mounts under this folder are the workspace's; every other host path is flagged. */
+  workspaceFolder?: string;
+  /** Recorded bind-mount source → the one the restore will use (dev container remapping). */
+  remapped?: ReadonlyMap<string, string>;
+}
+
+export interface PreflightReport {
+  /** The image or archive checked, as given. */
+  source: string;
+  findings: PreflightFinding[];
+  /** No errors: the restore may go ahead (after the user has seen the warnings). */
+  canRestore: boolean;
+  contents: CheckpointArchiveSummary;
+  restoreName: string;
+}
+
+/**
+ * Compares a checkpoint (an image in podman's storage or an archive) with this host before a restore: every
+ * check of preflightFindings, with the facts read from podman and the file system. Nothing is changed.
+ */
+export async function preflightRestore(podman: Podman, source: RestoreSource, options: PreflightOptions = {}): Promise<PreflightReport> {
+  if (source.kind === 'container') throw new EngineError('INVALID_ARGUMENT', 'a restore in place needs no preflight: the container is still here');
+  const label = source.kind === 'image' ? source.ref : source.path;
+  const [contents, image] =
+    source.kind === 'image'
+      ? await Promise.all([podman.checkpointContents(source.ref, options), imageOrFail(podman, source.ref, options)])
+      : [await readCheckpointArchive(source.path, { signal: options.signal }), undefined];
+  const [host, containers, volumeNames] = await Promise.all([podman.hostFacts(options), podman.listContainers(options), podman.volumeNames(options)]);
+  const baseName = image?.annotations[PodmanAnnotation.RootfsImageName] ?? contents.imageName;
+  const sources = contents.mounts.bind.map((m) => options.remapped?.get(m.source) ?? m.source);
+  const existing = new Set<string>();
+  for (const path of sources) if (await exists(path)) existing.add(path);
+  const restoreName = options.name ?? contents.containerName;
+  const findings = preflightFindings({
+    // An archive carries no annotations; its config.dump still names the runtime, which podman checks.
+    image: image ?? { id: '', names: [], digest: '', size: 0, annotations: contents.runtime ? { [PodmanAnnotation.RuntimeName]: contents.runtime } : {} },
+    contents,
+    host,
+    restoreName,
+    containerNames: containers.map((c) => c.name),
+    volumeNames,
+    localBaseImageId: baseName ? await podman.imageId(baseName, options) : undefined,
+    existingPaths: existing,
+    workspaceFolder: options.workspaceFolder,
+    remapped: options.remapped,
+    fromArchive: source.kind === 'archive',
+  });
+  return { source: label, findings, canRestore: !findings.some((f) => f.severity === 'error'), contents, restoreName };
+}
+
+async function imageOrFail(podman: Podman, ref: string, options: RunOptions): Promise<CheckpointImage> {
+  const image = await podman.checkpointImage(ref, options);
+  if (!image) throw new EngineError('IMAGE_NOT_FOUND', `${ref} is not a checkpoint image in podman's storage`, { hint: 'list them with `ckpt images`' });
+  return image;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return path.startsWith('/') && (await lstat(path).then(() => true, () => false));
+}

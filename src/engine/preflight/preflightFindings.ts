@@ -1,0 +1,168 @@
+import { CriuAnnotation, CrioAnnotation, PodmanAnnotation } from '../annotations.js';
+import type { CheckpointArchiveSummary } from '../archive/reader.js';
+import { buildInspectModel } from '../inspect.js';
+import type { CheckpointImage } from '../podman/checkpointImages.js';
+import type { HostFacts } from '../podman/hostFacts.js';
+
+/** `error`: the restore would fail or must not happen; `warning`: it may misbehave; `info`: worth seeing. */
+export type PreflightSeverity = 'error' | 'warning' | 'info';
+
+export type PreflightCheck = 'host' | 'base-image' | 'bind-mount' | 'volume' | 'name';
+
+export interface PreflightFinding {
+  severity: PreflightSeverity;
+  check: PreflightCheck;
+  message: string;
+  hint?: string;
+}
+
+/** Everything the checks compare, gathered beforehand so that the checks themselves are a pure function. */
+export interface PreflightFacts {
+  image: CheckpointImage;
+  contents: CheckpointArchiveSummary;
+  host: HostFacts;
+  /** The name the restored container will get. */
+  restoreName: string;
+  containerNames: string[];
+  volumeNames: string[];
+  /** The base image as this podman has it under the recorded name, if it has it. */
+  localBaseImageId?: string;
+  /** Host paths that exist here, among the bind-mount sources (after any remapping). */
+  existingPaths: ReadonlySet<string>;
+  /** Bind mounts under here are the workspace's own; every other host path is flagged. */
+  workspaceFolder?: string;
+  /** Bind-mount sources as the restore will use them (dev container remapping), by recorded source. */
+  remapped?: ReadonlyMap<string, string>;
+  /** An archive (`--import`), which brings named volumes' content; an image does not. */
+  fromArchive?: boolean;
+}
+
+/**
+ * Host paths whose mounting gives a container the host: an image from someone else asking for one of these is
+ * refused, whatever else it holds.
+ */
+const SENSITIVE = ['/', '/etc', '/root', '/home', '/boot', '/usr', '/var', '/var/lib', '/var/run', '/run', '/proc', '/sys', '/dev', '/var/lib/containers', '/var/run/docker.sock', '/run/podman', '/run/podman/podman.sock'];
+
+export function preflightFindings(f: PreflightFacts): PreflightFinding[] {
+  return [...hostFindings(f), ...baseImageFindings(f), ...mountFindings(f), ...nameFindings(f)];
+}
+
+function hostFindings(f: PreflightFacts): PreflightFinding[] {
+  const out: PreflightFinding[] = [];
+  for (const group of buildInspectModel(f.image, f.host).groups) {
+    for (const field of group.fields) {
+      if (!field.verdict || field.verdict === 'same') continue;
+      const kernel = field.key === PodmanAnnotation.HostKernel || field.key === CriuAnnotation.HostKernel;
+      if (field.verdict === 'differs' && !kernel) continue;
+      const severity = field.verdict === 'blocker' ? 'error' : 'warning';
+      out.push({
+        severity,
+        check: 'host',
+        message: `${field.label}: the checkpoint has ${field.value.split('\n')[0]}, this host ${field.hostValue?.split('\n')[0] ?? 'nothing'}`,
+        hint: field.note,
+      });
+    }
+  }
+  return out;
+}
+
+function baseImageFindings(f: PreflightFacts): PreflightFinding[] {
+  const a = f.image.annotations;
+  const name = a[PodmanAnnotation.RootfsImageName] ?? a[CrioAnnotation.RootfsImageName] ?? a[CriuAnnotation.RootfsImageName] ?? f.contents.imageName;
+  const id = (a[PodmanAnnotation.RootfsImageID] ?? a[CrioAnnotation.RootfsImageID] ?? a[CriuAnnotation.RootfsImageID] ?? f.contents.imageId ?? '').replace(/^sha256:/, '');
+  if (!name) return [{ severity: 'warning', check: 'base-image', message: 'the checkpoint does not say which base image it needs' }];
+  if (f.localBaseImageId === undefined) {
+    // localhost/ is podman's name for images built or loaded here: no registry has them.
+    const local = name.startsWith('localhost/');
+    return [{
+      severity: local ? 'error' : 'warning',
+      check: 'base-image',
+      message: `the base image ${name} is not here${local ? ', and a localhost/ image cannot be pulled' : '; podman will try to pull it'}`,
+      hint: local ? `load or build ${name} here first (the checkpoint holds only the files the container changed)` : `pull it first to see it work: podman pull ${name}`,
+    }];
+  }
+  const here = f.localBaseImageId.replace(/^sha256:/, '');
+  if (id && here !== id) {
+    return [{
+      severity: 'warning',
+      check: 'base-image',
+      message: `the base image ${name} here is another build (${here.slice(0, 12)}, the checkpoint used ${id.slice(0, 12)})`,
+      hint: 'files the process had open may differ; pull or load the exact image if the restore misbehaves',
+    }];
+  }
+  return [];
+}
+
+function mountFindings(f: PreflightFacts): PreflightFinding[] {
+  const out: PreflightFinding[] = [];
+  for (const m of f.contents.mounts.bind) {
+    const source = f.remapped?.get(m.source) ?? m.source;
+    const shown = source === m.source ? source : `${source} (recorded as ${m.source})`;
+    const mode = m.readOnly ? 'read-only' : 'read-write';
+    if (isSensitive(source)) {
+      out.push({
+        severity: 'error',
+        check: 'bind-mount',
+        message: `the checkpoint asks to bind-mount the host's ${source} at ${m.destination} (${mode})`,
+        hint: 'a checkpoint image must not reach into the host like this; if you made it yourself and mean it, restore it with podman directly',
+      });
+      continue;
+    }
+    if (!f.existingPaths.has(source)) {
+      out.push({
+        severity: 'error',
+        check: 'bind-mount',
+        message: `the bind-mount source ${shown} for ${m.destination} does not exist here`,
+        hint: 'CRIU needs the files the process had open: create or clone that folder, or restore as this workspace\'s dev container',
+      });
+      continue;
+    }
+    const inside = f.workspaceFolder !== undefined && isUnder(source, f.workspaceFolder);
+    out.push({
+      severity: inside ? 'info' : 'warning',
+      check: 'bind-mount',
+      message: `host path ${shown} is mounted at ${m.destination} (${mode})${inside ? ', inside the workspace' : ', outside the workspace'}`,
+      hint: inside ? undefined : 'the restored process can read and write it: make sure you trust where this checkpoint comes from',
+    });
+  }
+  for (const v of f.contents.mounts.volumes) {
+    if (!f.volumeNames.includes(v.name)) continue;
+    // An archive carries the volume's content, and podman refuses to import it over an existing volume.
+    out.push(
+      f.fromArchive
+        ? {
+            severity: 'error',
+            check: 'volume',
+            message: `the named volume ${v.name} (at ${v.destination}) already exists here, and the archive brings its own content`,
+            hint: `remove the volume (podman volume rm ${v.name}) if its content may go, or restore with podman --ignore-volumes to keep it`,
+          }
+        : {
+            severity: 'warning',
+            check: 'volume',
+            message: `the named volume ${v.name} (at ${v.destination}) already exists here`,
+            hint: 'the restore uses the existing volume; its content may not be what the process expects',
+          },
+    );
+  }
+  return out;
+}
+
+function nameFindings(f: PreflightFacts): PreflightFinding[] {
+  if (!f.containerNames.includes(f.restoreName)) return [];
+  return [{
+    severity: 'error',
+    check: 'name',
+    message: `a container named ${f.restoreName} already exists`,
+    hint: 'choose another name for the restored container, or remove the existing one',
+  }];
+}
+
+function isSensitive(path: string): boolean {
+  const clean = path.replace(/\/+$/, '') || '/';
+  return SENSITIVE.includes(clean) || /^\/home\/[^/]+$/.test(clean) || clean === '/root/.ssh' || /\/\.ssh$/.test(clean);
+}
+
+function isUnder(path: string, folder: string): boolean {
+  const base = folder.replace(/\/+$/, '');
+  return path === base || path.startsWith(`${base}/`);
+}
