@@ -41,3 +41,6 @@ export { pullImage } from './registry/pullImage.js';
 export { preflightRestore, type PreflightOptions, type PreflightReport } from './preflight/preflight.js';
 export { preflightFindings, type PreflightCheck, type PreflightFacts, type PreflightFinding, type PreflightSeverity } from './preflight/preflightFindings.js';
 export type { CheckpointMounts } from './archive/reader.js';
+export { planDevContainerRestore, restoreDevContainer, type DevContainerPlan } from './devcontainer/restoreDevContainer.js';
+export { devContainerWorkspace, remapPath, workspaceRemapEdit, type DevContainerWorkspace } from './devcontainer/workspaceRemap.js';
+export type { MetadataEdit } from './archive/repack.js';

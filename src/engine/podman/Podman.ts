@@ -12,7 +12,7 @@ import { hostFactsForBuild } from './localHostFacts.js';
 import { loadFromLayout, saveToLayout } from './layoutTransfer.js';
 import { watchEvents, type PodmanEvent } from './events.js';
 import { restoreContainer, type RestoreOptions, type RestoreResult, type RestoreSource } from './restore.js';
-import { imageId, readCheckpointContents, volumeNames } from './checkpointContents.js';
+import { imageId, readCheckpointContents, volumeNames, withMountedImage } from './checkpointContents.js';
 import type { CheckpointArchiveSummary } from '../archive/reader.js';
 
 /** Podman as a place containers and checkpoint images live: the engine's one door to it. */
@@ -59,6 +59,11 @@ export class Podman {
   /** What a checkpoint image holds (mounts, labels, base image, sizes), read in place. */
   checkpointContents(image: string, options?: RunOptions): Promise<CheckpointArchiveSummary> {
     return readCheckpointContents(this.#exec, image, options);
+  }
+
+  /** Runs `fn` on the checkpoint folder a checkpoint image holds, mounted read-only for the call. */
+  withMountedImage<T>(image: string, fn: (folder: string) => Promise<T>, options?: RunOptions): Promise<T> {
+    return withMountedImage(this.#exec, image, fn, options);
   }
 
   imageId(name: string, options?: RunOptions): Promise<string | undefined> {

@@ -3,16 +3,21 @@ import { folderTar } from '../image/folderTar.js';
 import type { PodmanExec, RunOptions } from './exec.js';
 
 /**
- * What a checkpoint image in podman's storage holds (config.dump, spec.dump, sizes), read through
- * `podman image mount`: its one layer is the checkpoint folder, so nothing is copied or saved.
+ * Runs `fn` on the folder a checkpoint image's one layer unpacks to (`podman image mount`): the checkpoint's
+ * files, readable in place, with nothing copied or saved. Unmounted afterwards whatever happens.
  */
-export async function readCheckpointContents(exec: PodmanExec, image: string, options: RunOptions = {}): Promise<CheckpointArchiveSummary> {
+export async function withMountedImage<T>(exec: PodmanExec, image: string, fn: (folder: string) => Promise<T>, options: RunOptions = {}): Promise<T> {
   const dir = (await exec.podman(['image', 'mount', '--', image], `mounting ${image} to read its checkpoint`, options)).trim();
   try {
-    return await readCheckpointArchive(folderTar(dir), { signal: options.signal });
+    return await fn(dir);
   } finally {
     await exec.podman(['image', 'unmount', '--', image], `unmounting ${image}`).catch(() => undefined);
   }
+}
+
+/** What a checkpoint image in podman's storage holds (config.dump, spec.dump, sizes). */
+export function readCheckpointContents(exec: PodmanExec, image: string, options: RunOptions = {}): Promise<CheckpointArchiveSummary> {
+  return withMountedImage(exec, image, (dir) => readCheckpointArchive(folderTar(dir), { signal: options.signal }), options);
 }
 
 /** The image ID podman has under `name`, or undefined when it has no such image. */

@@ -1,0 +1,76 @@
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { editedTar } from '../archive/repack.js';
+import { folderTar } from '../image/folderTar.js';
+import { EngineError } from '../errors.js';
+import type { Podman } from '../podman/Podman.js';
+import type { RestoreOptions, RestoreResult } from '../podman/restore.js';
+import { preflightRestore, type PreflightReport } from '../preflight/preflight.js';
+import { devContainerWorkspace, workspaceRemapEdit, workspaceRemapping, type DevContainerWorkspace } from './workspaceRemap.js';
+
+export interface DevContainerPlan {
+  /** The author's workspace, as the checkpoint records it. */
+  recorded: DevContainerWorkspace;
+  /** This window's workspace folder, where the workspace mounts will point. */
+  workspaceFolder: string;
+  /** The preflight with the mounts already moved. */
+  report: PreflightReport;
+}
+
+/**
+ * Preflight of restoring a dev container's checkpoint image (in podman's storage) for another clone of its
+ * workspace: the checks of every restore, with the workspace's bind mounts moved to `workspaceFolder`.
+ */
+export async function planDevContainerRestore(podman: Podman, image: string, workspaceFolder: string, options: Pick<RestoreOptions, 'name' | 'signal'> = {}): Promise<DevContainerPlan> {
+  const contents = await podman.checkpointContents(image, options);
+  const recorded = devContainerWorkspace(contents);
+  if (!recorded) {
+    throw new EngineError('INVALID_ARGUMENT', `${image} is not the checkpoint of a dev container (it has no devcontainer.local_folder label)`, {
+      hint: 'restore it as a plain container',
+    });
+  }
+  const remapped = workspaceRemapping(contents, recorded.localFolder, workspaceFolder);
+  const report = await preflightRestore(podman, { kind: 'image', ref: image }, { ...options, workspaceFolder, remapped });
+  // The process's files stay where they were in the container; the tooling looks for /workspaces/<folder name>.
+  const expected = `/workspaces/${basename(workspaceFolder)}`;
+  if (recorded.mountDestination && recorded.mountDestination !== expected) {
+    report.findings.push({
+      severity: 'warning',
+      check: 'bind-mount',
+      message: `the workspace is mounted at ${recorded.mountDestination} in the checkpoint, but the dev container tools look for ${expected} for this folder`,
+      hint: `name your clone ${basename(recorded.mountDestination)} like the author's, or set "workspaceFolder": "${recorded.mountDestination}" in devcontainer.json`,
+    });
+  }
+  return { recorded, workspaceFolder, report };
+}
+
+/**
+ * Restores a dev container's checkpoint as `workspaceFolder`'s dev container: the checkpoint is exported with
+ * its workspace mounts and devcontainer labels moved there (podman cannot change mounts on restore), then
+ * imported. Refuses when the plan's preflight has errors.
+ */
+export async function restoreDevContainer(podman: Podman, image: string, plan: DevContainerPlan, options: RestoreOptions = {}): Promise<RestoreResult> {
+  const errors = plan.report.findings.filter((f) => f.severity === 'error');
+  if (errors.length) {
+    throw new EngineError('PREFLIGHT_FAILED', `${image} would not restore for ${plan.workspaceFolder}: ${errors.map((e) => e.message).join('; ')}`, {
+      hint: errors[0]!.hint,
+    });
+  }
+  const dir = join(tmpdir(), `ckpt-devcontainer-${randomBytes(8).toString('hex')}`);
+  await mkdir(dir, { mode: 0o700 });
+  try {
+    const archive = join(dir, 'checkpoint.tar');
+    options.onStage?.(`moving the workspace to ${plan.workspaceFolder}`);
+    await podman.withMountedImage(image, async (folder) => {
+      const tar = await editedTar(folderTar(folder), image, workspaceRemapEdit(plan.recorded.localFolder, plan.workspaceFolder), options.signal);
+      await pipeline(tar, createWriteStream(archive, { mode: 0o600 }), { signal: options.signal });
+    }, options);
+    return await podman.restore({ kind: 'archive', path: archive }, options);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

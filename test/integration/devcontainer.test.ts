@@ -1,0 +1,66 @@
+/**
+ * A dev container checkpointed in one clone of a workspace and restored as another clone's dev container, with
+ * the devcontainers CLI, real podman and CRIU: the teammate's `devcontainer exec` lands in the same process state.
+ */
+import assert from 'node:assert/strict';
+import { cpSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { planDevContainerRestore, restoreDevContainer } from '../../src/engine/index.js';
+import { counterValue } from '../support/counter.js';
+import { devcontainer, ensureDevImage, makeWorkspace } from '../support/devcontainer.js';
+import { podman, readCounter, testPodman, testResources, uniqueName, waitForCounter } from '../support/stack.js';
+
+const engine = testPodman();
+
+describe('dev containers', { concurrency: false }, () => {
+  const res = testResources();
+
+  it("restores a dev container's checkpoint for another clone: devcontainer exec reaches it, the process goes on, the mount is the clone", { timeout: 300_000 }, async () => {
+    await ensureDevImage();
+    const alice = makeWorkspace(join(res.dir, 'alice', 'shop'));
+    const up = JSON.parse(await devcontainer('up', '--workspace-folder', alice)) as { outcome: string; containerId: string };
+    assert.equal(up.outcome, 'success');
+    const original = up.containerId;
+    const image = `localhost/${uniqueName('devc')}:ckpt`;
+    const restoredName = uniqueName('devc-bob');
+    res.containers.push(original, restoredName);
+    res.images.push(image);
+    await waitForCounter(original, 20);
+    const before = await readCounter(original);
+    await engine.checkpoint(original, { kind: 'image', name: image });
+
+    const bob = join(res.dir, 'bob', 'shop');
+    cpSync(alice, bob, { recursive: true });
+    const plan = await planDevContainerRestore(engine, image, bob, { name: restoredName });
+    assert.equal(plan.recorded.localFolder, alice);
+    assert.deepEqual(plan.report.findings.map((f) => `${f.severity} ${f.message}`), [
+      `info host path ${bob} (recorded as ${alice}) is mounted at /workspaces/shop (read-write), inside the workspace`,
+    ]);
+    const restored = await restoreDevContainer(engine, image, plan, { name: restoredName });
+    assert.equal(restored.container.state, 'running');
+
+    const first = counterValue(await devcontainer('exec', '--workspace-folder', bob, 'cat', '/tmp/count'));
+    assert.ok(first >= before, `the counter restarted: ${first} < ${before}`);
+    await waitForCounter(restoredName, first + 10);
+    assert.equal(await devcontainer('exec', '--workspace-folder', bob, 'cat', '/workspaces/shop/README'), 'the shop service');
+    const mounts = JSON.parse(await podman('inspect', restoredName, '--format', '{{json .Mounts}}')) as Array<{ Source: string; Destination: string }>;
+    assert.deepEqual(mounts.map((m) => [m.Source, m.Destination]), [[bob, '/workspaces/shop']]);
+    assert.equal(await podman('inspect', restoredName, '--format', '{{index .Config.Labels "devcontainer.local_folder"}}'), bob);
+  });
+
+  it('refuses a clone that lacks the workspace, and creates nothing', { timeout: 300_000 }, async () => {
+    await ensureDevImage();
+    const alice = makeWorkspace(join(res.dir, 'alice2', 'shop'));
+    const up = JSON.parse(await devcontainer('up', '--workspace-folder', alice)) as { containerId: string };
+    const image = `localhost/${uniqueName('devc')}:ckpt`;
+    const restoredName = uniqueName('devc-nowhere');
+    res.containers.push(up.containerId, restoredName);
+    res.images.push(image);
+    await engine.checkpoint(up.containerId, { kind: 'image', name: image });
+    const plan = await planDevContainerRestore(engine, image, join(res.dir, 'nobody', 'shop'), { name: restoredName });
+    assert.equal(plan.report.canRestore, false);
+    await assert.rejects(restoreDevContainer(engine, image, plan, { name: restoredName }), (err: Error & { code?: string }) => err.code === 'PREFLIGHT_FAILED' && /does not exist here/.test(err.message));
+    assert.equal(await engine.container(restoredName), undefined);
+  });
+});
