@@ -44,3 +44,4 @@ export type { CheckpointMounts } from './archive/reader.js';
 export { planDevContainerRestore, restoreDevContainer, type DevContainerPlan } from './devcontainer/restoreDevContainer.js';
 export { devContainerWorkspace, remapPath, workspaceRemapEdit, type DevContainerWorkspace } from './devcontainer/workspaceRemap.js';
 export type { MetadataEdit } from './archive/repack.js';
+export { parseTop, processesOutsideTree, type ContainerProcess } from './podman/execProcesses.js';

@@ -44,6 +44,21 @@ describe('restore preflight', { concurrency: false }, () => {
     assert.equal(await engine.container(`${name}-copy`), undefined, 'podman created a container anyway');
   });
 
+  it('checkpoint names the processes started with exec, which CRIU leaves out, and the restore indeed lacks them', TIMEOUT, async () => {
+    const name = uniqueName('pf-exec');
+    const image = `localhost/${name}:ckpt`;
+    res.containers.push(name, `${name}-copy`);
+    res.images.push(image);
+    await startCounter(name);
+    await podman('exec', '-d', name, 'sh', '-c', 'while true; do sleep 0.3; done # the-exec-marker');
+    const r = ckptWith({}, 'checkpoint', name, '--image', image);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /warning: 2 processes were started with exec .* will not be in the checkpoint/);
+    assert.match(r.stderr, /the-exec-marker/);
+    await engine.restore({ kind: 'image', ref: image }, { name: `${name}-copy` });
+    assert.doesNotMatch(await podman('top', `${name}-copy`, 'args'), /the-exec-marker/);
+  });
+
   it('refuses an image that asks to bind-mount /etc and the home folder, and runs nothing', TIMEOUT, async () => {
     const name = uniqueName('pf-hostile');
     const image = `localhost/${name}:hostile`;

@@ -32,6 +32,12 @@ export const checkpoint: CliCommand = {
   positionals: { min: 1, max: 1 },
   async run(ctx, v, [container]) {
     const target = targetOf(v.image as string | undefined, v.export as string | undefined, v.compress as string | undefined);
+    const lost = await ctx.podman.processesOutsideCheckpoint(container!, { signal: ctx.signal }).catch(() => []);
+    if (lost.length) {
+      ctx.note(`warning: ${lost.length} process${lost.length === 1 ? ' was' : 'es were'} started with exec (a terminal, a debugger) and will not be in the checkpoint:`);
+      for (const p of lost.slice(0, 10)) ctx.note(`  ${p.pid}  ${p.command}`);
+      ctx.note('  run what must survive under the container\'s main process instead');
+    }
     ctx.note(`checkpointing ${container}...`);
     const result = await ctx.podman.checkpoint(container!, target, {
       leaveRunning: v['leave-running'] === true,

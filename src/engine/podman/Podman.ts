@@ -13,6 +13,7 @@ import { loadFromLayout, saveToLayout } from './layoutTransfer.js';
 import { watchEvents, type PodmanEvent } from './events.js';
 import { restoreContainer, type RestoreOptions, type RestoreResult, type RestoreSource } from './restore.js';
 import { imageId, readCheckpointContents, volumeNames, withMountedImage } from './checkpointContents.js';
+import { execProcesses, type ContainerProcess } from './execProcesses.js';
 import type { CheckpointArchiveSummary } from '../archive/reader.js';
 
 /** Podman as a place containers and checkpoint images live: the engine's one door to it. */
@@ -38,6 +39,11 @@ export class Podman {
 
   container(nameOrId: string, options?: RunOptions): Promise<ContainerSummary | undefined> {
     return findContainer(this.#exec, nameOrId, options);
+  }
+
+  /** Processes a checkpoint of `container` would leave out: those started with exec, and their children. */
+  processesOutsideCheckpoint(container: string, options?: RunOptions): Promise<ContainerProcess[]> {
+    return execProcesses(this.#exec, container, options);
   }
 
   checkpoint(container: string, target: CheckpointTarget, options?: CheckpointOptions): Promise<CheckpointResult> {
