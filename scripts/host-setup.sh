@@ -15,7 +15,7 @@ source "$(dirname "$0")/lib.sh"
 
 [ "$(id -u)" = 0 ] || die "checkpoint/restore needs root (CRIU dumps other processes). Run as root, e.g. 'sudo npm test'."
 
-ensure_debs podman runc conmon buildah skopeo docker-registry busybox-static apache2-utils uidmap
+ensure_debs podman runc conmon buildah skopeo docker-registry busybox-static apache2-utils uidmap git openssl
 
 mkdir -p "$CKPT_HOME" "$BIN"
 

@@ -45,3 +45,4 @@ export { planDevContainerRestore, restoreDevContainer, type DevContainerPlan } f
 export { devContainerWorkspace, remapPath, workspaceRemapEdit, type DevContainerWorkspace } from './devcontainer/workspaceRemap.js';
 export type { MetadataEdit } from './archive/repack.js';
 export { parseTop, processesOutsideTree, type ContainerProcess } from './podman/execProcesses.js';
+export { checkpointDevContainer, DevContainerAnnotation, gitCommit } from './devcontainer/checkpointDevContainer.js';

@@ -3,15 +3,16 @@
  * the devcontainers CLI, real podman and CRIU: the teammate's `devcontainer exec` lands in the same process state.
  */
 import assert from 'node:assert/strict';
-import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { planDevContainerRestore, restoreDevContainer } from '../../src/engine/index.js';
+import { execFileSync } from 'node:child_process';
+import { checkpointDevContainer, DevContainerAnnotation, planDevContainerRestore, restoreDevContainer, Store } from '../../src/engine/index.js';
 import { counterValue } from '../support/counter.js';
 import { devcontainer, ensureDevImage, makeWorkspace } from '../support/devcontainer.js';
 import { podman, readCounter, testPodman, testResources, uniqueName, waitForCounter } from '../support/stack.js';
 
 const engine = testPodman();
+const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd, encoding: 'utf8' }).trim();
 
 describe('dev containers', { concurrency: false }, () => {
   const res = testResources();
@@ -19,6 +20,9 @@ describe('dev containers', { concurrency: false }, () => {
   it("restores a dev container's checkpoint for another clone: devcontainer exec reaches it, the process goes on, the mount is the clone", { timeout: 300_000 }, async () => {
     await ensureDevImage();
     const alice = makeWorkspace(join(res.dir, 'alice', 'shop'));
+    git(alice, 'init', '-q');
+    git(alice, 'add', '.');
+    git(alice, 'commit', '-q', '-m', 'the shop');
     const up = JSON.parse(await devcontainer('up', '--workspace-folder', alice)) as { outcome: string; containerId: string };
     assert.equal(up.outcome, 'success');
     const original = up.containerId;
@@ -28,15 +32,29 @@ describe('dev containers', { concurrency: false }, () => {
     res.images.push(image);
     await waitForCounter(original, 20);
     const before = await readCounter(original);
-    await engine.checkpoint(original, { kind: 'image', name: image });
+    const container = (await engine.container(original))!;
+    const ctx = { podman: engine, store: new Store(join(res.dir, 'store')), hostFacts: () => engine.hostFacts() };
+    const checkpointed = await checkpointDevContainer(ctx, container, image);
+    assert.deepEqual(
+      [DevContainerAnnotation.Workspace, DevContainerAnnotation.Mount, DevContainerAnnotation.Config, DevContainerAnnotation.Commit].map((k) => checkpointed.image?.annotations[k]),
+      ['shop', '/workspaces/shop', '.devcontainer/devcontainer.json', git(alice, 'rev-parse', 'HEAD')],
+    );
 
+    // The teammate clones the repository somewhere else.
     const bob = join(res.dir, 'bob', 'shop');
-    cpSync(alice, bob, { recursive: true });
+    git(res.dir, 'clone', '-q', alice, bob);
     const plan = await planDevContainerRestore(engine, image, bob, { name: restoredName });
     assert.equal(plan.recorded.localFolder, alice);
     assert.deepEqual(plan.report.findings.map((f) => `${f.severity} ${f.message}`), [
       `info host path ${bob} (recorded as ${alice}) is mounted at /workspaces/shop (read-write), inside the workspace`,
     ]);
+    // A clone at another commit is told so.
+    const ahead = join(res.dir, 'carol', 'shop');
+    git(res.dir, 'clone', '-q', alice, ahead);
+    git(ahead, 'commit', '-q', '--allow-empty', '-m', 'later');
+    const warned = await planDevContainerRestore(engine, image, ahead, { name: restoredName });
+    assert.ok(warned.report.findings.some((f) => f.severity === 'warning' && f.check === 'workspace' && /the checkpoint was taken at/.test(f.message)), JSON.stringify(warned.report.findings));
+
     const restored = await restoreDevContainer(engine, image, plan, { name: restoredName });
     assert.equal(restored.container.state, 'running');
 

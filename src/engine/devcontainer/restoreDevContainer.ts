@@ -10,6 +10,7 @@ import { EngineError } from '../errors.js';
 import type { Podman } from '../podman/Podman.js';
 import type { RestoreOptions, RestoreResult } from '../podman/restore.js';
 import { preflightRestore, type PreflightReport } from '../preflight/preflight.js';
+import { DevContainerAnnotation, gitCommit } from './checkpointDevContainer.js';
 import { devContainerWorkspace, workspaceRemapEdit, workspaceRemapping, type DevContainerWorkspace } from './workspaceRemap.js';
 
 export interface DevContainerPlan {
@@ -35,12 +36,26 @@ export async function planDevContainerRestore(podman: Podman, image: string, wor
   }
   const remapped = workspaceRemapping(contents, recorded.localFolder, workspaceFolder);
   const report = await preflightRestore(podman, { kind: 'image', ref: image }, { ...options, workspaceFolder, remapped });
+  const recordedCommit = (await podman.checkpointImage(image, options))?.annotations[DevContainerAnnotation.Commit];
+  if (recordedCommit) {
+    const here = await gitCommit(workspaceFolder, options.signal);
+    if (here !== recordedCommit) {
+      report.findings.push({
+        severity: 'warning',
+        check: 'workspace',
+        message: here
+          ? `this clone is at commit ${here.slice(0, 12)}, the checkpoint was taken at ${recordedCommit.slice(0, 12)}`
+          : `the checkpoint was taken at commit ${recordedCommit.slice(0, 12)}; ${workspaceFolder} is no git work tree`,
+        hint: `files the process has open may not match: git checkout ${recordedCommit.slice(0, 12)} first`,
+      });
+    }
+  }
   // The process's files stay where they were in the container; the tooling looks for /workspaces/<folder name>.
   const expected = `/workspaces/${basename(workspaceFolder)}`;
   if (recorded.mountDestination && recorded.mountDestination !== expected) {
     report.findings.push({
       severity: 'warning',
-      check: 'bind-mount',
+      check: 'workspace',
       message: `the workspace is mounted at ${recorded.mountDestination} in the checkpoint, but the dev container tools look for ${expected} for this folder`,
       hint: `name your clone ${basename(recorded.mountDestination)} like the author's, or set "workspaceFolder": "${recorded.mountDestination}" in devcontainer.json`,
     });

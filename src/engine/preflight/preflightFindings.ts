@@ -7,7 +7,8 @@ import type { HostFacts } from '../podman/hostFacts.js';
 /** `error`: the restore would fail or must not happen; `warning`: it may misbehave; `info`: worth seeing. */
 export type PreflightSeverity = 'error' | 'warning' | 'info';
 
-export type PreflightCheck = 'host' | 'base-image' | 'bind-mount' | 'volume' | 'name';
+/** `workspace`: a dev container's clone against the checkpoint's (mount path, git commit). */
+export type PreflightCheck = 'host' | 'base-image' | 'bind-mount' | 'volume' | 'name' | 'workspace';
 
 export interface PreflightFinding {
   severity: PreflightSeverity;
