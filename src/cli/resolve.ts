@@ -1,4 +1,4 @@
-import { EngineError, formatReference, lookupCheckpointImage, parseReference, type CheckpointImage, type ImageReference } from '../engine/index.js';
+import { EngineError, formatReference, lookupCheckpointImage, parseReference, type CheckpointImage, type CopyContext, type ImageReference } from '../engine/index.js';
 import type { CliContext } from './command.js';
 
 /** A checkpoint image wherever the reference points; IMAGE_NOT_FOUND when it is not there. */
@@ -11,4 +11,9 @@ export async function findImage(ctx: CliContext, text: string): Promise<{ ref: I
     });
   }
   return { ref, image };
+}
+
+/** What the engine's copies need, from the command's context: podman, the store, registries, host facts. */
+export function copyContext(ctx: CliContext): CopyContext {
+  return { podman: ctx.podman, store: ctx.store, registry: ctx.registry, hostFacts: () => ctx.podman.hostFactsForBuild({ signal: ctx.signal }) };
 }

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { execFileSync } from 'node:child_process';
 import { checkpointDevContainer, DevContainerAnnotation, planDevContainerRestore, restoreDevContainer, Store } from '../../src/engine/index.js';
+import { ckptWith } from '../support/cli.js';
 import { counterValue } from '../support/counter.js';
 import { devcontainer, ensureDevImage, makeWorkspace } from '../support/devcontainer.js';
 import { podman, readCounter, testPodman, testResources, uniqueName, waitForCounter } from '../support/stack.js';
@@ -48,6 +49,10 @@ describe('dev containers', { concurrency: false }, () => {
     assert.deepEqual(plan.report.findings.map((f) => `${f.severity} ${f.message}`), [
       `info host path ${bob} (recorded as ${alice}) is mounted at /workspaces/shop (read-write), inside the workspace`,
     ]);
+    const dry = ckptWith({}, 'restore', image, '--dev-container', bob, '--name', restoredName, '--dry-run');
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, new RegExp(`ok +host path ${bob} \\(recorded as ${alice}\\) is mounted at /workspaces/shop`));
+
     // A clone at another commit is told so.
     const ahead = join(res.dir, 'carol', 'shop');
     git(res.dir, 'clone', '-q', alice, ahead);

@@ -1,6 +1,7 @@
-import type { ArchiveCompression, CheckpointTarget } from '../../engine/index.js';
+import { checkpointDevContainer, type ArchiveCompression, type CheckpointTarget } from '../../engine/index.js';
 import { resolve } from 'node:path';
 import { UsageError, type CliCommand } from '../command.js';
+import { copyContext } from '../resolve.js';
 import { formatMicros, formatSize, toJson } from '../../shared/format.js';
 
 const COMPRESSIONS: ArchiveCompression[] = ['zstd', 'gzip', 'none'];
@@ -39,13 +40,18 @@ export const checkpoint: CliCommand = {
       ctx.note('  run what must survive under the container\'s main process instead');
     }
     ctx.note(`checkpointing ${container}...`);
-    const result = await ctx.podman.checkpoint(container!, target, {
+    const options = {
       leaveRunning: v['leave-running'] === true,
       keep: v.keep === true,
       tcpEstablished: v['tcp-established'] === true,
       fileLocks: v['file-locks'] === true,
       signal: ctx.signal,
-    });
+    };
+    // A dev container's image also records its workspace, for a teammate's restore into their own clone.
+    const found = target.kind === 'image' ? await ctx.podman.container(container!, { signal: ctx.signal }) : undefined;
+    const result = found?.devContainer && target.kind === 'image'
+      ? await checkpointDevContainer(copyContext(ctx), found, target.name, options)
+      : await ctx.podman.checkpoint(container!, target, options);
     if (v.json) return ctx.out(toJson(result));
     const where = result.image
       ? `image ${result.image.names[0] ?? result.image.id} (${formatSize(result.image.size)})`

@@ -1,5 +1,6 @@
 import { copyImage, formatReference, parseReference, type LayerCompression } from '../../engine/index.js';
 import type { CliCommand } from '../command.js';
+import { copyContext } from '../resolve.js';
 import { formatSize } from '../../shared/format.js';
 
 export const copy: CliCommand = {
@@ -22,7 +23,7 @@ export const copy: CliCommand = {
     const dst = parseReference(dstText!);
     let last = '';
     const descriptor = await copyImage(
-      { podman: ctx.podman, store: ctx.store, registry: ctx.registry, hostFacts: () => ctx.podman.hostFactsForBuild({ signal: ctx.signal }) },
+      copyContext(ctx),
       src,
       dst,
       {

@@ -1,6 +1,17 @@
 import { resolve } from 'node:path';
-import { copyImage, EngineError, parseReference, podmanNameFor, preflightRestore, type PreflightReport, type RestoreSource } from '../../engine/index.js';
+import {
+  copyImage,
+  EngineError,
+  parseReference,
+  planDevContainerRestore,
+  podmanNameFor,
+  preflightRestore,
+  restoreDevContainer,
+  type PreflightReport,
+  type RestoreSource,
+} from '../../engine/index.js';
 import { UsageError, type CliCommand, type CliContext } from '../command.js';
+import { copyContext } from '../resolve.js';
 import { formatMicros, toJson } from '../../shared/format.js';
 
 export const restore: CliCommand = {
@@ -10,6 +21,8 @@ export const restore: CliCommand = {
   help: [
     '--dry-run             only check the checkpoint against this host (preflight) and print the report',
     '--workspace DIR       bind mounts under DIR are the workspace\'s; other host paths are flagged',
+    '--dev-container DIR   restore a dev container\'s checkpoint as the dev container of DIR, your clone of its',
+    '                      workspace: the workspace mount and devcontainer labels move to DIR',
     '--import FILE         restore from a checkpoint archive',
     '--in-place            restore the checkpointed container named by the argument',
     '--name NAME, -n       name of the new container (needed while the original exists)',
@@ -32,15 +45,20 @@ export const restore: CliCommand = {
     json: { type: 'boolean' },
     'dry-run': { type: 'boolean' },
     workspace: { type: 'string' },
+    'dev-container': { type: 'string' },
   },
   positionals: { min: 0, max: 1 },
   async run(ctx, v, [arg]) {
     let source = sourceOf(arg, v.import as string | undefined, v['in-place'] === true);
     const name = v.name as string | undefined;
     if (source.kind === 'image') source = { kind: 'image', ref: await intoPodman(ctx, source.ref) };
+    const devFolder = v['dev-container'] ? resolve(v['dev-container'] as string) : undefined;
+    if (devFolder && source.kind !== 'image') throw new UsageError('--dev-container restores a checkpoint image, not an archive or a container in place');
+    const plan = devFolder && source.kind === 'image' ? await planDevContainerRestore(ctx.podman, source.ref, devFolder, { name, signal: ctx.signal }) : undefined;
     // Every restore of an image or archive is checked first; errors stop it, warnings are shown.
     if (source.kind !== 'container') {
-      const report = await preflightRestore(ctx.podman, source, { name, workspaceFolder: v.workspace ? resolve(v.workspace as string) : undefined, signal: ctx.signal });
+      const workspaceFolder = v.workspace ? resolve(v.workspace as string) : undefined;
+      const report = plan?.report ?? (await preflightRestore(ctx.podman, source, { name, workspaceFolder, signal: ctx.signal }));
       if (v['dry-run']) {
         if (v.json) ctx.out(toJson(report));
         else ctx.out(formatReport(report));
@@ -54,7 +72,7 @@ export const restore: CliCommand = {
       for (const f of report.findings.filter((x) => x.severity === 'warning')) ctx.note(`warning: ${f.message}`);
     } else if (v['dry-run']) throw new UsageError('--dry-run checks an image or an archive, not a restore in place');
     ctx.note(`restoring ${arg ?? v.import}...`);
-    const result = await ctx.podman.restore(source, {
+    const options = {
       name,
       publish: v.publish as string[] | undefined,
       ignoreStaticIp: v['ignore-static-ip'] === true,
@@ -62,7 +80,8 @@ export const restore: CliCommand = {
       tcpEstablished: v['tcp-established'] === true,
       keep: v.keep === true,
       signal: ctx.signal,
-    });
+    };
+    const result = plan && source.kind === 'image' ? await restoreDevContainer(ctx.podman, source.ref, plan, options) : await ctx.podman.restore(source, options);
     if (v.json) return ctx.out(toJson(result));
     const took = result.stats ? ` in ${formatMicros(result.stats.totalMicros)}` : '';
     ctx.out(`restored ${result.container.name} (${result.container.id.slice(0, 12)}), ${result.container.state}${took}`);
@@ -75,7 +94,7 @@ async function intoPodman(ctx: CliContext, text: string): Promise<string> {
   if (ref.kind !== 'store' && ref.kind !== 'registry') return text;
   const name = podmanNameFor(ref);
   ctx.note(`copying ${text} into podman as ${name}...`);
-  await copyImage({ podman: ctx.podman, store: ctx.store, registry: ctx.registry, hostFacts: () => ctx.podman.hostFacts({ signal: ctx.signal }) }, ref, { kind: 'podman', name }, { signal: ctx.signal });
+  await copyImage(copyContext(ctx), ref, { kind: 'podman', name }, { signal: ctx.signal });
   return name;
 }
 
