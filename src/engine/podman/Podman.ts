@@ -41,6 +41,15 @@ export class Podman {
     return findContainer(this.#exec, nameOrId, options);
   }
 
+  /**
+   * The command line for a person's view of a container, to run in a terminal: a shell inside it (`sh`, the one
+   * shell every image has) or its log, followed. Podman's path, flags and environment as configured.
+   */
+  terminalCommand(container: string, kind: 'shell' | 'logs'): { file: string; args: string[]; env: Record<string, string> } {
+    const tail = kind === 'shell' ? ['exec', '-it', '--', container, 'sh'] : ['logs', '-f', '--', container];
+    return { file: this.#exec.podmanPath, args: [...this.#exec.globalArgs, ...tail], env: { ...this.#exec.env } };
+  }
+
   /** Processes a checkpoint of `container` would leave out: those started with exec, and their children. */
   processesOutsideCheckpoint(container: string, options?: RunOptions): Promise<ContainerProcess[]> {
     return execProcesses(this.#exec, container, options);
