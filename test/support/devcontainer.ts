@@ -3,7 +3,7 @@
  * small wrapper that adds the isolated store's flags, as a user's plain `podman` would be.
  */
 import { execFile } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -25,6 +25,7 @@ let wrapper: string | undefined;
 function podmanWrapper(): string {
   if (wrapper) return wrapper;
   const dir = mkdtempSync(join(tmpdir(), 'ckpt-devcontainer-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   wrapper = join(dir, 'podman');
   const quoted = podmanArgs.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
   writeFileSync(wrapper, `#!/bin/sh\nexec podman ${quoted} "$@"\n`);
@@ -40,7 +41,11 @@ export async function ensureDevImage(): Promise<void> {
   writeFileSync(join(dir, 'group'), 'root:x:0:\n');
   const start = 'for f in /workspaces/*/.devcontainer/start.sh; do [ -f "$f" ] && exec sh "$f"; done; exec sleep 2147483647';
   writeFileSync(join(dir, 'Containerfile'), `FROM ${BASE_IMAGE}\nCOPY passwd group /etc/\nCMD ${JSON.stringify(['sh', '-c', start])}\n`);
-  await podman('build', '-q', '-t', DEV_IMAGE, dir);
+  try {
+    await podman('build', '-q', '-t', DEV_IMAGE, dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /**
