@@ -4,32 +4,25 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { after, before, describe, it } from 'node:test';
-import { Workbench } from '../vscode/harness/browser.js';
-import { startCodeServer, type CodeServer } from '../vscode/harness/codeServer.js';
-import { projectRoot } from '../support/paths.js';
+import { after, before, describe } from 'node:test';
+import type { Workbench } from '../vscode/harness/browser.js';
 import {
   ensureStack,
   podman,
-  podmanArgs,
   readCounter,
   removeContainers,
   removeImages,
-  stackEnvironment,
   startCounter,
   STORE_DIR,
   TEST_LABEL,
   uniqueName,
   waitForCounter,
 } from '../support/stack.js';
+import { artifactsDir, openWorkbench, pickInQuickInput as pickIn, quickInput as quickInputOf, stepsOf, treeRow, type E2eWorkbench } from './support.js';
 
 const run = promisify(execFile);
-const STEP = { timeout: 60_000 };
-const ARTIFACTS = join(projectRoot(), '.test-artifacts', 'e2e');
 
 describe('Checkpoint Studio in a real workbench', { concurrency: false, timeout: 600_000 }, () => {
   const counter = uniqueName('e2e');
@@ -37,61 +30,27 @@ describe('Checkpoint Studio in a real workbench', { concurrency: false, timeout:
   const restored = `${counter}-restored`;
   const hostile = `localhost/${counter}-hostile:1`;
   const tcp = `${counter}-tcp`;
-  let runDir: string;
-  let server: CodeServer;
+  let session: E2eWorkbench | undefined;
   let wb: Workbench;
 
   before(async () => {
     await ensureStack();
     await startCounter(counter);
     await waitForCounter(counter, 20);
-    runDir = mkdtempSync(join(tmpdir(), 'ckpt-e2e-'));
-    const workspace = join(runDir, 'workspace');
-    mkdirSync(workspace);
-    rmSync(ARTIFACTS, { recursive: true, force: true });
-    server = await startCodeServer({
-      runDir,
-      settings: {
-        'checkpointStudio.podmanGlobalArgs': podmanArgs,
-        'checkpointStudio.podmanEnvironment': stackEnvironment(),
-        'checkpointStudio.storePath': join(runDir, 'store'),
-        'workbench.colorTheme': 'Default Dark Modern',
-      },
-    });
-    wb = await Workbench.launch({ runDir, artifactsDir: ARTIFACTS });
-    await wb.open(server, { folder: workspace, extensionDevelopmentPath: [projectRoot()] });
-    await wb.waitForWorkbench(60_000);
+    session = await openWorkbench('ckpt-e2e-', artifactsDir());
+    wb = session.wb;
   });
 
   after(async () => {
-    await wb?.close();
-    await server?.stop();
+    await session?.close();
     await removeContainers(counter, restored, tcp);
     await removeImages(image, hostile);
-    rmSync(runDir, { recursive: true, force: true });
   });
 
-  /** A test step that leaves a screenshot of the workbench when it fails. */
-  function step(name: string, fn: () => Promise<void>): void {
-    it(name, STEP, async () => {
-      try {
-        await fn();
-      } catch (err) {
-        await wb?.screenshot(`failed-${name.replace(/\W+/g, '-').slice(0, 60)}`).catch(() => undefined);
-        throw err;
-      }
-    });
-  }
-
-  /** A row in one of our tree views whose text contains `text`. */
-  const row = (text: string) => wb.page.locator('.pane-body .monaco-list-row', { hasText: text });
-  const quickInput = () => wb.page.locator('.quick-input-widget input');
-
-  async function pickInQuickInput(text: string): Promise<void> {
-    await quickInput().fill(text);
-    await wb.page.locator('.quick-input-list .monaco-list-row', { hasText: text }).first().waitFor();
-    await quickInput().press('Enter');
-  }
+  const step = stepsOf(() => session?.wb);
+  const row = (text: string) => treeRow(wb, text);
+  const quickInput = () => quickInputOf(wb);
+  const pickInQuickInput = (text: string) => pickIn(wb, text);
 
   step('opens the Checkpoints view and shows the running container', async () => {
     await wb.page.locator('.activitybar [aria-label^="Checkpoints"]').first().click();

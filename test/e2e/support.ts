@@ -1,0 +1,88 @@
+/**
+ * What the e2e files share: a code-server workbench with the extension in development mode, pointed at the
+ * test podman store, in Chromium; steps that leave a screenshot when they fail; the tree and quick-input moves.
+ */
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { it } from 'node:test';
+import { Workbench } from '../vscode/harness/browser.js';
+import { startCodeServer, type CodeServer } from '../vscode/harness/codeServer.js';
+import { projectRoot } from '../support/paths.js';
+import { podmanArgs, stackEnvironment } from '../support/stack.js';
+
+/** Where the e2e screenshots go: .test-artifacts/e2e/, or a folder of their own below it. */
+export function artifactsDir(...sub: string[]): string {
+  return join(projectRoot(), '.test-artifacts', 'e2e', ...sub);
+}
+
+export interface E2eWorkbench {
+  wb: Workbench;
+  server: CodeServer;
+  /** Holds the workspace, code-server's state, Chromium's profile and the embedded store. */
+  runDir: string;
+  /** Closes Chromium, stops code-server and removes the run folder. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts code-server with the extension in development mode on the test podman store and opens it in Chromium.
+ * The screenshots an earlier run left directly in `artifacts` are removed first (folders below it are not).
+ */
+export async function openWorkbench(runPrefix: string, artifacts: string): Promise<E2eWorkbench> {
+  const runDir = mkdtempSync(join(tmpdir(), runPrefix));
+  const workspace = join(runDir, 'workspace');
+  mkdirSync(workspace);
+  mkdirSync(artifacts, { recursive: true });
+  for (const f of readdirSync(artifacts)) if (f.endsWith('.png')) rmSync(join(artifacts, f), { force: true });
+  const server = await startCodeServer({
+    runDir,
+    settings: {
+      'checkpointStudio.podmanGlobalArgs': podmanArgs,
+      'checkpointStudio.podmanEnvironment': stackEnvironment(),
+      'checkpointStudio.storePath': join(runDir, 'store'),
+      'workbench.colorTheme': 'Default Dark Modern',
+    },
+  });
+  let wb: Workbench | undefined;
+  const close = async () => {
+    await wb?.close();
+    await server.stop();
+    rmSync(runDir, { recursive: true, force: true });
+  };
+  try {
+    wb = await Workbench.launch({ runDir, artifactsDir: artifacts });
+    await wb.open(server, { folder: workspace, extensionDevelopmentPath: [projectRoot()] });
+    await wb.waitForWorkbench(60_000);
+    return { wb, server, runDir, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+/** A test step that leaves a screenshot of the workbench (`workbench()`, once opened) when it fails. */
+export function stepsOf(workbench: () => Workbench | undefined, timeout = 60_000) {
+  return (name: string, fn: () => Promise<void>): void => {
+    it(name, { timeout }, async () => {
+      try {
+        await fn();
+      } catch (err) {
+        await workbench()?.screenshot(`failed-${name.replace(/\W+/g, '-').slice(0, 60)}`).catch(() => undefined);
+        throw err;
+      }
+    });
+  };
+}
+
+/** A row in one of our tree views whose text contains `text`. */
+export const treeRow = (wb: Workbench, text: string) => wb.page.locator('.pane-body .monaco-list-row', { hasText: text });
+
+export const quickInput = (wb: Workbench) => wb.page.locator('.quick-input-widget input');
+
+/** Types `text` into the open quick pick and takes the first item that contains it. */
+export async function pickInQuickInput(wb: Workbench, text: string): Promise<void> {
+  await quickInput(wb).fill(text);
+  await wb.page.locator('.quick-input-list .monaco-list-row', { hasText: text }).first().waitFor();
+  await quickInput(wb).press('Enter');
+}
