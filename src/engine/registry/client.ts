@@ -30,7 +30,10 @@ export interface ManifestResponse {
   digest: string;
 }
 
-const DEFAULT_CHUNK = 32 << 20;
+// One request per blob up to here: distribution syncs and saves its hash state at the end of every PATCH, so
+// chunks cost time (measured: 10 chunks of 32 MiB made a 296 MiB push 1.1x skopeo's one request). Larger
+// blobs go in chunks, so a dropped connection costs one chunk, not the whole blob.
+const DEFAULT_CHUNK = 512 << 20;
 
 /** A client for one registry (host[:port]) with the caller's credentials and settings. */
 export function createRegistryClient(options: TransportOptions): RegistryClient {
