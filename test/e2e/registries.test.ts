@@ -9,7 +9,7 @@ import { after, before, describe } from 'node:test';
 import type { Workbench } from '../vscode/harness/browser.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 import { podman, readCounter, startCounter, testPodman, testResources, uniqueName, waitForCounter } from '../support/stack.js';
-import { artifactsDir, openWorkbench, pickInQuickInput, quickInput, stepsOf, type E2eWorkbench } from './support.js';
+import { artifactsDir, openWorkbench, pickInQuickInput, quickInput, shownNotification, stepsOf, type E2eWorkbench } from './support.js';
 
 /** A little more than the 100 ms after which a context menu's items take clicks (menu.ts, BaseMenuActionViewItem). */
 const MENU_ARMS_MS = 250;
@@ -60,8 +60,7 @@ describe('Registries in a real workbench', { concurrency: false, timeout: 600_00
     pane(view).locator('.monaco-list-row', { has: wb.page.locator('.label-name', { hasText: new RegExp(`^${escape(label)}$`) }) });
   const registriesRow = (label: string) => viewRow('Registries', label);
   const quickInputTitled = (text: string) => wb.page.locator('.quick-input-widget').getByText(text);
-  /** The toast with `text` once it has slid in (a screenshot earlier catches it half way). */
-  const shown = (text: string) => wb.notification(text).and(wb.page.locator('.notification-fade-in-done'));
+  const shown = (text: string) => shownNotification(wb, text);
 
   /**
    * A screenshot of the progress notification `running` while the work runs. Fast work may end (the toast
@@ -173,8 +172,8 @@ describe('Registries in a real workbench', { concurrency: false, timeout: 600_00
     await quickInput(wb).press('Enter');
     await quickInputTitled('New IP address').waitFor();
     await quickInput(wb).press('Enter');
-    const done = `Restored ${restored} from docker://${reference}; it is running.`;
-    await screenshotProgress(`Restoring docker://${reference}`, done, '11-restore-progress');
+    const done = `Restored ${restored} from ${reference}; it is running.`;
+    await screenshotProgress(`Restoring ${reference}`, done, '11-restore-progress');
     await wb.notification(done).waitFor({ timeout: 90_000 });
 
     const row = viewRow('Containers', restored);

@@ -25,14 +25,21 @@ export interface E2eWorkbench {
   close(): Promise<void>;
 }
 
+export interface OpenWorkbenchOptions {
+  /** The folder the window opens; default an empty one in the run folder. */
+  folder?: string;
+  /** User settings on top of the test store's. */
+  settings?: Record<string, unknown>;
+}
+
 /**
  * Starts code-server with the extension in development mode on the test podman store and opens it in Chromium.
  * The screenshots an earlier run left directly in `artifacts` are removed first (folders below it are not).
  */
-export async function openWorkbench(runPrefix: string, artifacts: string): Promise<E2eWorkbench> {
+export async function openWorkbench(runPrefix: string, artifacts: string, options: OpenWorkbenchOptions = {}): Promise<E2eWorkbench> {
   const runDir = mkdtempSync(join(tmpdir(), runPrefix));
-  const workspace = join(runDir, 'workspace');
-  mkdirSync(workspace);
+  const workspace = options.folder ?? join(runDir, 'workspace');
+  mkdirSync(workspace, { recursive: true });
   mkdirSync(artifacts, { recursive: true });
   for (const f of readdirSync(artifacts)) if (f.endsWith('.png')) rmSync(join(artifacts, f), { force: true });
   const server = await startCodeServer({
@@ -42,6 +49,7 @@ export async function openWorkbench(runPrefix: string, artifacts: string): Promi
       'checkpointStudio.podmanEnvironment': stackEnvironment(),
       'checkpointStudio.storePath': join(runDir, 'store'),
       'workbench.colorTheme': 'Default Dark Modern',
+      ...options.settings,
     },
   });
   let wb: Workbench | undefined;
@@ -77,6 +85,9 @@ export function stepsOf(workbench: () => Workbench | undefined, timeout = 60_000
 
 /** A row in one of our tree views whose text contains `text`. */
 export const treeRow = (wb: Workbench, text: string) => wb.page.locator('.pane-body .monaco-list-row', { hasText: text });
+
+/** The toast with `text` once it has slid in (a screenshot earlier catches it half way). */
+export const shownNotification = (wb: Workbench, text: string) => wb.notification(text).and(wb.page.locator('.notification-fade-in-done'));
 
 export const quickInput = (wb: Workbench) => wb.page.locator('.quick-input-widget input');
 

@@ -2,7 +2,7 @@
  * The open-source devcontainers CLI (npm @devcontainers/cli) on the tests' podman store: `--docker-path` is a
  * small wrapper that adds the isolated store's flags, as a user's plain `podman` would be.
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,7 +22,8 @@ export const DEV_IMAGE = 'localhost/busybox-dev:2';
 
 let wrapper: string | undefined;
 
-function podmanWrapper(): string {
+/** The `--docker-path` for the devcontainers CLI: podman with the tests' store flags. */
+export function podmanWrapper(): string {
   if (wrapper) return wrapper;
   const dir = mkdtempSync(join(tmpdir(), 'ckpt-devcontainer-'));
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
@@ -66,4 +67,18 @@ export async function devcontainer(subcommand: 'up' | 'exec', ...args: string[])
   // Options before the command: everything after exec's command is the command's own.
   const { stdout } = await run(cli, [subcommand, '--docker-path', podmanWrapper(), ...args], { maxBuffer: 16 << 20, timeout: 120_000 });
   return stdout.trim();
+}
+
+/** `git ARGS` in `cwd`, with an identity of its own (the machine may have none). */
+export function git(cwd: string, ...args: string[]): string {
+  return execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd, encoding: 'utf8' }).trim();
+}
+
+/** makeWorkspace(`path`), committed as a git repository: the author's workspace that teammates clone. */
+export function makeRepository(path: string): string {
+  makeWorkspace(path);
+  git(path, 'init', '-q');
+  git(path, 'add', '.');
+  git(path, 'commit', '-q', '-m', 'the shop');
+  return path;
 }

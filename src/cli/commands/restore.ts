@@ -7,11 +7,11 @@ import {
   podmanNameFor,
   preflightRestore,
   restoreDevContainer,
-  type PreflightReport,
   type RestoreSource,
 } from '../../engine/index.js';
 import { UsageError, type CliCommand, type CliContext } from '../command.js';
 import { copyContext } from '../resolve.js';
+import { formatPreflightReport } from '../../shared/preflightReport.js';
 import { formatMicros, toJson } from '../../shared/format.js';
 
 export const restore: CliCommand = {
@@ -61,12 +61,12 @@ export const restore: CliCommand = {
       const report = plan?.report ?? (await preflightRestore(ctx.podman, source, { name, workspaceFolder, signal: ctx.signal }));
       if (v['dry-run']) {
         if (v.json) ctx.out(toJson(report));
-        else ctx.out(formatReport(report));
+        else ctx.out(formatPreflightReport(report));
         if (!report.canRestore) throw new EngineError('PREFLIGHT_FAILED', `${report.source} would not restore here: see the errors above`);
         return;
       }
       if (!report.canRestore) {
-        ctx.note(formatReport(report));
+        ctx.note(formatPreflightReport(report));
         throw new EngineError('PREFLIGHT_FAILED', `${report.source} would not restore here: see the errors above`, { hint: 'fix what they name, then restore again' });
       }
       for (const f of report.findings.filter((x) => x.severity === 'warning')) ctx.note(`warning: ${f.message}`);
@@ -96,21 +96,6 @@ async function intoPodman(ctx: CliContext, text: string): Promise<string> {
   ctx.note(`copying ${text} into podman as ${name}...`);
   await copyImage(copyContext(ctx), ref, { kind: 'podman', name }, { signal: ctx.signal });
   return name;
-}
-
-const MARK = { error: 'error  ', warning: 'warning', info: 'ok     ' } as const;
-
-function formatReport(report: PreflightReport): string {
-  const lines = [`Preflight of ${report.source} (restoring as ${report.restoreName}):`];
-  if (report.findings.length === 0) lines.push('  nothing to report: this host matches the checkpoint');
-  for (const f of report.findings) {
-    lines.push(`  ${MARK[f.severity]}  ${f.message}`);
-    if (f.hint) lines.push(`           ${f.hint}`);
-  }
-  const errors = report.findings.filter((f) => f.severity === 'error').length;
-  const warnings = report.findings.filter((f) => f.severity === 'warning').length;
-  lines.push(report.canRestore ? `Can restore (${warnings} warning${warnings === 1 ? '' : 's'}).` : `Cannot restore: ${errors} error${errors === 1 ? '' : 's'}.`);
-  return lines.join('\n');
 }
 
 function sourceOf(arg: string | undefined, file: string | undefined, inPlace: boolean): RestoreSource {

@@ -1,4 +1,4 @@
-import { copyImage, type ArchiveCompression, type CopyContext, type ImageReference } from '../../engine/index.js';
+import { copyImage, parseReference, podmanNameFor, type ArchiveCompression, type CopyContext, type ImageReference } from '../../engine/index.js';
 import { transferReporter } from '../adapters/progress.js';
 import type { Services } from '../services.js';
 import { withProgress } from './runCommand.js';
@@ -24,4 +24,17 @@ export function copyReporting(
 /** A copy in a progress notification of its own. */
 export function copyWithProgress(services: Services, title: string, src: ImageReference, dst: ImageReference, compression?: ArchiveCompression) {
   return withProgress(title, (report, signal) => copyReporting(services, src, dst, report, signal, compression));
+}
+
+/**
+ * The podman name of the image `ref` (a podman name, store:TAG or docker://HOST/REPO:TAG): podman restores only
+ * from its own storage, so an image of the embedded store or a registry is copied there first (a failed or
+ * cancelled copy names nothing in podman).
+ */
+export async function intoPodman(services: Services, ref: string, report: (message: string) => void, signal: AbortSignal): Promise<string> {
+  const parsed = parseReference(ref);
+  if (parsed.kind !== 'store' && parsed.kind !== 'registry') return ref;
+  const name = podmanNameFor(parsed);
+  await copyReporting(services, parsed, { kind: 'podman', name }, report, signal);
+  return name;
 }

@@ -1,8 +1,10 @@
 import * as vscode from 'vscode';
-import type { CheckpointResult } from '../../engine/index.js';
+import { checkpointDevContainer, type CheckpointResult } from '../../engine/index.js';
 import type { Services } from '../services.js';
+import { copyContext } from './copy.js';
+import { lostProcessesNotice } from './notices.js';
 import { pickCheckpointOptions, pickRunningContainer } from './pick.js';
-import { required, withProgress } from './runCommand.js';
+import { required, UserCancelled, withProgress } from './runCommand.js';
 
 /** `localhost/<container>-checkpoint:<yyyymmdd-hhmmss>`: sorts by time and never collides in practice. */
 export function defaultImageName(container: string, now = new Date()): string {
@@ -19,6 +21,8 @@ export interface CreateCheckpointRequest {
   leaveRunning?: boolean;
   tcpEstablished?: boolean;
   fileLocks?: boolean;
+  /** false: checkpoint without asking when processes started with exec would be left out (they are logged). */
+  confirm?: boolean;
 }
 
 function isRequest(arg: unknown): arg is CreateCheckpointRequest {
@@ -28,15 +32,16 @@ function isRequest(arg: unknown): arg is CreateCheckpointRequest {
 
 export async function createCheckpointImage(services: Services, arg?: unknown): Promise<CheckpointResult> {
   const request = isRequest(arg) ? arg : await ask(services, arg);
-  const result = await withProgress(`Checkpointing ${request.container}`, (report, signal) =>
-    services.podman().checkpoint(request.container, { kind: 'image', name: request.imageName }, {
-      leaveRunning: request.leaveRunning,
-      tcpEstablished: request.tcpEstablished,
-      fileLocks: request.fileLocks,
-      onStage: report,
-      signal,
-    }),
-  );
+  await checkLostProcesses(services, request.container, request.confirm !== false);
+  const result = await withProgress(`Checkpointing ${request.container}`, async (report, signal) => {
+    const podman = services.podman();
+    const options = { leaveRunning: request.leaveRunning, tcpEstablished: request.tcpEstablished, fileLocks: request.fileLocks, onStage: report, signal };
+    // A dev container's image also records its workspace, for a teammate's restore into their own clone.
+    const container = await podman.container(request.container, { signal });
+    return container?.devContainer
+      ? checkpointDevContainer(copyContext(services, signal), container, request.imageName, options)
+      : podman.checkpoint(request.container, { kind: 'image', name: request.imageName }, options);
+  });
   await services.refresh.now();
   void vscode.window
     .showInformationMessage(`Checkpointed ${result.containerName} into ${request.imageName}.`, 'Inspect', 'Restore')
@@ -45,6 +50,20 @@ export async function createCheckpointImage(services: Services, arg?: unknown): 
       if (choice === 'Restore') void vscode.commands.executeCommand('checkpointStudio.restoreFromCheckpointImage', request.imageName);
     });
   return result;
+}
+
+/**
+ * Logs the processes the checkpoint would leave out (started with exec: a terminal, a debugger) and, when `ask`,
+ * lets the user stop. A container whose processes cannot be listed goes on: the checkpoint then says why.
+ */
+async function checkLostProcesses(services: Services, container: string, ask: boolean): Promise<void> {
+  const lost = await services.podman().processesOutsideCheckpoint(container).catch(() => []);
+  const notice = lostProcessesNotice(container, lost);
+  if (!notice) return;
+  services.log.warn(`${notice.message}: ${lost.map((p) => `${p.pid} ${p.command}`).join('; ')}`);
+  if (!ask) return;
+  const choice = await vscode.window.showWarningMessage(notice.message, { modal: true, detail: notice.detail }, 'Checkpoint Anyway');
+  if (choice !== 'Checkpoint Anyway') throw new UserCancelled();
 }
 
 async function ask(services: Services, node: unknown): Promise<CreateCheckpointRequest> {

@@ -22,7 +22,7 @@ export async function pickRunningContainer(services: Services, node: unknown, ti
   await services.refresh.now();
   const running = services.model.containers.filter((c) => c.state === 'running');
   if (running.length === 0) {
-    throw new Error('No running container to checkpoint. Start one with podman run, then try again');
+    throw new Error('No container is running. Start one with podman run, then try again');
   }
   const pick = await vscode.window.showQuickPick(
     running.map((c) => ({ label: c.name, description: c.image, detail: c.devContainer?.localFolder, container: c })),

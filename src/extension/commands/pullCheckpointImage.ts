@@ -1,10 +1,11 @@
 import * as vscode from 'vscode';
-import { formatRegistryReference, parseRegistryReference, podmanNameFor, type ImageReference, type RestoreResult } from '../../engine/index.js';
+import { formatRegistryReference, parseRegistryReference, podmanNameFor, type ImageReference } from '../../engine/index.js';
 import { readSettings } from '../config.js';
 import type { Services } from '../services.js';
 import { RegistryTagNode } from '../tree/RegistryNodes.js';
 import { copyReporting } from './copy.js';
-import { restoreFromCheckpointImage } from './restoreFromCheckpointImage.js';
+import { askRestore } from './restoreFromCheckpointImage.js';
+import { restoreWithPreflight, type RestoreOutcome } from './restoreWithPreflight.js';
 import { required, withProgress } from './runCommand.js';
 
 /** Arguments for running without prompts: `{ reference: 'registry.example/team/web:bug', destination: 'store' }`. */
@@ -40,16 +41,37 @@ export async function pullCheckpointImage(services: Services, arg?: unknown): Pr
   return local;
 }
 
+/** Arguments of Pull and Restore without prompts: `{ reference, name }`. */
+export interface PullAndRestoreRequest {
+  /** `HOST[:PORT]/REPO:TAG` or `…@sha256:…`. */
+  reference: string;
+  name?: string;
+  /** true: restore a dev container's checkpoint as this window's workspace's dev container. Default: plainly. */
+  asDevContainer?: boolean;
+  /** false: restore despite the preflight's warnings without asking. */
+  confirm?: boolean;
+}
+
 /**
- * Pull and Restore in one step and one notification: the image is pulled into podman, then restored as the
- * Restore command does. Arguments for running without prompts: `{ reference, name }`.
+ * Pull and Restore in one step and one notification: the image is pulled into podman, checked and restored as
+ * the Restore command does; a dev container's checkpoint, with a folder open, as the user chooses: as this
+ * workspace's dev container or plainly.
  */
-export async function pullAndRestore(services: Services, arg?: unknown): Promise<RestoreResult> {
-  if (arg instanceof RegistryTagNode) return restoreFromCheckpointImage(services, arg);
-  const request = arg as { reference?: unknown; name?: unknown } | undefined;
-  const text = typeof request?.reference === 'string' ? request.reference : await askReference(arg, 'Pull and Restore');
-  const image = `docker://${formatRegistryReference(parseRegistryReference(text))}`;
-  return restoreFromCheckpointImage(services, typeof request?.name === 'string' ? { image, name: request.name } : image);
+export async function pullAndRestore(services: Services, arg?: unknown): Promise<RestoreOutcome> {
+  // A tag node is the image itself; a pasted reference is looked up in the registry for the name to suggest.
+  if (arg instanceof RegistryTagNode) return restoreWithPreflight(services, await askRestore(services, arg), { devContainer: 'ask' });
+  const request = arg as Partial<PullAndRestoreRequest> | undefined;
+  if (typeof request?.reference !== 'string') {
+    const image = registryImage(await askReference(arg, 'Pull and Restore'));
+    return restoreWithPreflight(services, await askRestore(services, image), { devContainer: 'ask' });
+  }
+  const image = registryImage(request.reference);
+  return restoreWithPreflight(services, { image, name: request.name, confirm: request.confirm }, { devContainer: request.asDevContainer === true });
+}
+
+/** The engine's reference to an image in a registry. */
+function registryImage(reference: string): string {
+  return `docker://${formatRegistryReference(parseRegistryReference(reference))}`;
 }
 
 /** The tag node's reference, or one the user pastes (the clipboard's, when it holds one). */

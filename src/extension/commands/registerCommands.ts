@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { Services } from '../services.js';
+import { openContainerTerminal } from './containerTerminal.js';
 import { createCheckpointImage } from './createCheckpointImage.js';
 import { exportToArchive } from './exportToArchive.js';
 import { inspectCheckpointImage } from './inspectCheckpointImage.js';
@@ -7,6 +8,7 @@ import { pullAndRestore, pullCheckpointImage } from './pullCheckpointImage.js';
 import { pushCheckpointImage } from './pushCheckpointImage.js';
 import { addRegistry, addRepository, copyReference, removeRegistry, removeTag, signInToRegistry } from './registryCommands.js';
 import { removeCheckpointImage } from './removeCheckpointImage.js';
+import { restoreAsDevContainer } from './restoreAsDevContainer.js';
 import { restoreFromCheckpointImage } from './restoreFromCheckpointImage.js';
 import { runCommand } from './runCommand.js';
 import { exportImageToArchive, importArchive, saveToStore } from './storeCommands.js';
@@ -16,6 +18,9 @@ export function registerCommands(services: Services): vscode.Disposable[] {
   const commands: Record<string, (node?: unknown) => Promise<unknown>> = {
     createCheckpointImage: (node) => createCheckpointImage(services, node),
     restoreFromCheckpointImage: (node) => restoreFromCheckpointImage(services, node),
+    restoreAsDevContainer: (arg) => restoreAsDevContainer(services, arg),
+    openTerminal: (arg) => openContainerTerminal(services, arg, 'shell'),
+    showLogs: (arg) => openContainerTerminal(services, arg, 'logs'),
     inspectCheckpointImage: (node) => inspectCheckpointImage(services, node),
     exportToArchive: (node) => exportToArchive(services, node),
     removeCheckpointImage: (node) => removeCheckpointImage(services, node),

@@ -1,9 +1,9 @@
 import * as vscode from 'vscode';
-import { checkpointContainerName, parseReference, podmanNameFor, type RestoreResult } from '../../engine/index.js';
+import { checkpointContainerName } from '../../engine/index.js';
 import type { Services } from '../services.js';
-import { copyReporting } from './copy.js';
 import { pickCheckpointImage, pickOptions } from './pick.js';
-import { required, withProgress } from './runCommand.js';
+import { restoreWithPreflight, type RestoreOutcome, type RestoreRequest } from './restoreWithPreflight.js';
+import { required } from './runCommand.js';
 
 /** A free name: the original's when it is gone, else `<original>-restored`, `-restored-2`, ... */
 export function defaultRestoreName(original: string, taken: Set<string>): string {
@@ -14,35 +14,17 @@ export function defaultRestoreName(original: string, taken: Set<string>): string
   }
 }
 
-/** Arguments for running the command without prompts (keybindings, other extensions, tests). */
-export interface RestoreRequest {
-  /** A podman name, store:TAG or docker://HOST/REPO:TAG: the last two are copied into podman first. */
-  image: string;
-  /** Omit to reuse the original container's name (it must not exist any more). */
-  name?: string;
-  publish?: string[];
-  ignoreStaticIp?: boolean;
-  ignoreStaticMac?: boolean;
-}
-
 function isRequest(arg: unknown): arg is RestoreRequest {
   return typeof arg === 'object' && arg !== null && typeof (arg as RestoreRequest).image === 'string';
 }
 
-export async function restoreFromCheckpointImage(services: Services, arg?: unknown): Promise<RestoreResult> {
-  const request = isRequest(arg) ? arg : await ask(services, arg);
-  const { image: requested, ...options } = request;
-  // One notification for the whole way: the copy into podman (a pull, for a registry), then the restore.
-  const result = await withProgress(`Restoring ${requested}`, async (report, signal) => {
-    const image = await intoPodman(services, requested, report, signal);
-    return services.podman().restore({ kind: 'image', ref: image }, { ...options, onStage: report, signal });
-  });
-  await services.refresh.now();
-  void vscode.window.showInformationMessage(`Restored ${result.container.name} from ${requested}; it is ${result.container.state}.`);
-  return result;
+/** Takes a checkpoint image node, an image reference, a RestoreRequest, or nothing (asks which image). */
+export async function restoreFromCheckpointImage(services: Services, arg?: unknown): Promise<RestoreOutcome> {
+  return restoreWithPreflight(services, isRequest(arg) ? arg : await askRestore(services, arg));
 }
 
-async function ask(services: Services, node: unknown): Promise<RestoreRequest> {
+/** The image (the node's, the reference's, or one the user picks), the new container's name and the restore options. */
+export async function askRestore(services: Services, node: unknown): Promise<RestoreRequest> {
   const title = 'Restore from Checkpoint Image';
   const { image, ref } = await pickCheckpointImage(services, node, title);
   const original = checkpointContainerName(image.annotations) ?? 'restored';
@@ -71,18 +53,6 @@ async function ask(services: Services, node: unknown): Promise<RestoreRequest> {
     ignoreStaticIp: options.has('ignoreStaticIp'),
     ignoreStaticMac: options.has('ignoreStaticMac'),
   };
-}
-
-/**
- * Podman restores only from its own storage: an image of the embedded store or a registry is copied there first
- * (a failed or cancelled copy names nothing in podman).
- */
-async function intoPodman(services: Services, ref: string, report: (message: string) => void, signal: AbortSignal): Promise<string> {
-  const parsed = parseReference(ref);
-  if (parsed.kind !== 'store' && parsed.kind !== 'registry') return ref;
-  const name = podmanNameFor(parsed);
-  await copyReporting(services, parsed, { kind: 'podman', name }, report, signal);
-  return name;
 }
 
 async function askPorts(title: string): Promise<string[]> {

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { CheckpointStudioApi } from '../../../src/extension/extension.js';
-import { readCheckpointArchive, type CheckpointResult, type RestoreResult } from '../../../src/engine/index.js';
+import { readCheckpointArchive, type CheckpointResult } from '../../../src/engine/index.js';
+import type { RestoreOutcome } from '../../../src/extension/commands/restoreWithPreflight.js';
 import type { InspectPanel } from '../../../src/extension/webview/InspectPanel.js';
 import { COUNTER_SCRIPT, counterValue } from '../../support/counter.js';
 import { activateExtension, EXTENSION_ID, podman, until } from './host.js';
@@ -102,11 +103,12 @@ suite('Checkpoint Studio in the extension host', function () {
 
   test('Restore brings a copy back that goes on counting', async () => {
     const frozenAt = Number(podman('logs', '--tail', '1', counter));
-    const result = (await vscode.commands.executeCommand('checkpointStudio.restoreFromCheckpointImage', {
+    const outcome = (await vscode.commands.executeCommand('checkpointStudio.restoreFromCheckpointImage', {
       image,
       name: copy,
-    })) as RestoreResult | undefined;
-    assert.equal(result?.container.state, 'running');
+    })) as RestoreOutcome | undefined;
+    assert.deepEqual(outcome?.report.findings, [], 'the preflight of a plain counter found something');
+    assert.equal(outcome?.result?.container.state, 'running');
     const first = counterValue(podman('exec', copy, 'cat', '/tmp/count'));
     assert.ok(first >= frozenAt, `restored counter ${first} restarted below ${frozenAt}`);
     await until('the copy to count on', () => counterValue(podman('exec', copy, 'cat', '/tmp/count')) > first + 5);
@@ -153,8 +155,8 @@ suite('Checkpoint Studio in the extension host', function () {
     const restored = (await vscode.commands.executeCommand('checkpointStudio.restoreFromCheckpointImage', {
       image: `store:saved-${run}`,
       name: again,
-    })) as RestoreResult | undefined;
-    assert.equal(restored?.container.state, 'running');
+    })) as RestoreOutcome | undefined;
+    assert.equal(restored?.result?.container.state, 'running');
     podman('rm', '-f', '-t', '0', again);
     podman('rmi', '-f', `localhost/saved-${run}`);
 

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as vscode from 'vscode';
-import type { RestoreResult } from '../../../src/engine/index.js';
+import type { RestoreOutcome } from '../../../src/extension/commands/restoreWithPreflight.js';
 import type { CheckpointStudioApi } from '../../../src/extension/extension.js';
 import type { RegistryNode, RegistryTagNode } from '../../../src/extension/tree/RegistryNodes.js';
 import type { InspectPanel } from '../../../src/extension/webview/InspectPanel.js';
@@ -107,8 +107,8 @@ suite('Registries in the extension host', function () {
   });
 
   test('Pull and Restore brings the counter back from the registry, and it goes on counting', async () => {
-    const result = (await vscode.commands.executeCommand('checkpointStudio.pullAndRestore', { reference, name: restored })) as RestoreResult | undefined;
-    assert.equal(result?.container.state, 'running', 'pull and restore failed (see the Checkpoint Studio log)');
+    const outcome = (await vscode.commands.executeCommand('checkpointStudio.pullAndRestore', { reference, name: restored })) as RestoreOutcome | undefined;
+    assert.equal(outcome?.result?.container.state, 'running', 'pull and restore failed (see the Checkpoint Studio log)');
     const first = counterValue(podman('exec', restored, 'cat', '/tmp/count'));
     assert.ok(first >= frozenAt, `restored counter ${first} restarted below ${frozenAt}`);
     await until('the restored counter to count on', () => counterValue(podman('exec', restored, 'cat', '/tmp/count')) > first + 5);

@@ -1,0 +1,131 @@
+import { basename } from 'node:path';
+import * as vscode from 'vscode';
+import {
+  devContainerWorkspace,
+  planDevContainerRestore,
+  preflightRestore,
+  restoreDevContainer,
+  type DevContainerPlan,
+  type PreflightReport,
+  type RestoreResult,
+} from '../../engine/index.js';
+import type { Services } from '../services.js';
+import { intoPodman } from './copy.js';
+import { confirmPreflight } from './preflightPrompt.js';
+import { required, withProgress } from './runCommand.js';
+
+/** The Dev Containers extension, whose "Reopen in Container" attaches this window to a restored dev container. */
+const DEV_CONTAINERS_EXTENSION = 'ms-vscode-remote.remote-containers';
+
+/** Arguments of the restore commands when run without prompts (keybindings, other extensions, tests). */
+export interface RestoreRequest {
+  /** A podman name, store:TAG or docker://HOST/REPO:TAG: the last two are copied into podman first. */
+  image: string;
+  /** Omit to reuse the original container's name (it must not exist any more). */
+  name?: string;
+  publish?: string[];
+  ignoreStaticIp?: boolean;
+  ignoreStaticMac?: boolean;
+  /** false: restore despite the preflight's warnings without asking. Errors always refuse. */
+  confirm?: boolean;
+}
+
+/** What a restore command did: the preflight, always, and the restore when the preflight let it go ahead. */
+export interface RestoreOutcome {
+  report: PreflightReport;
+  /** Undefined when the preflight refused the restore. */
+  result?: RestoreResult;
+}
+
+export interface RestoreMode {
+  /** true: as the dev container of `workspaceFolder`; 'ask': ask, when the image is a dev container's and a folder is open. */
+  devContainer?: boolean | 'ask';
+  /** Default: this window's first workspace folder. */
+  workspaceFolder?: string;
+}
+
+/** This window's first workspace folder, as a path on the extension's host; undefined when none is open there. */
+export function thisWorkspaceFolder(): string | undefined {
+  const uri = vscode.workspace.workspaceFolders?.[0]?.uri;
+  return uri?.scheme === 'file' ? uri.fsPath : undefined;
+}
+
+/** The folder a dev container is restored for: `given`, else this window's; there must be one. */
+export function devContainerFolder(given?: string): string {
+  const folder = given ?? thisWorkspaceFolder();
+  if (!folder) throw new Error("Open your clone of the dev container's workspace first: the restore makes it that folder's dev container");
+  return folder;
+}
+
+/**
+ * Every restore's way, in one progress notification: the image into podman, the preflight against this host
+ * (shown, and asked about when it warns), the restore, then a notification with the ways into the container.
+ */
+export async function restoreWithPreflight(services: Services, request: RestoreRequest, mode: RestoreMode = {}): Promise<RestoreOutcome> {
+  const { image: requested, confirm, ...options } = request;
+  const folder = mode.devContainer === true ? devContainerFolder(mode.workspaceFolder) : (mode.workspaceFolder ?? thisWorkspaceFolder());
+  const outcome = await withProgress(`Restoring ${shown(requested)}`, async (report, signal) => {
+    const image = await intoPodman(services, requested, report, signal);
+    report('checking the checkpoint against this host');
+    const { checked, dev } = await preflight(services, { image, requested, name: options.name, folder, devContainer: mode.devContainer }, signal);
+    const subject = dev ? `${requested} as the dev container of ${basename(dev.workspaceFolder)}` : requested;
+    if (!(await confirmPreflight(services, checked, subject, confirm !== false))) return { report: checked, dev };
+    const restoreOptions = { ...options, onStage: report, signal };
+    const result = dev
+      ? await restoreDevContainer(services.podman(), image, dev, restoreOptions)
+      : await services.podman().restore({ kind: 'image', ref: image }, restoreOptions);
+    return { report: checked, result, dev };
+  });
+  await services.refresh.now();
+  if (outcome.result) announce(outcome.result, requested, outcome.dev);
+  return { report: outcome.report, result: outcome.result };
+}
+
+/** The preflight of a plain restore, or of a restore as `folder`'s dev container (then with its plan). */
+async function preflight(
+  services: Services,
+  r: { image: string; requested: string; name?: string; folder?: string; devContainer: RestoreMode['devContainer'] },
+  signal: AbortSignal,
+): Promise<{ checked: PreflightReport; dev?: DevContainerPlan }> {
+  const podman = services.podman();
+  const asDevContainer = async (folder: string) => {
+    const dev = await planDevContainerRestore(podman, r.image, folder, { name: r.name, signal });
+    return { checked: dev.report, dev };
+  };
+  if (r.devContainer === true) return asDevContainer(devContainerFolder(r.folder));
+  const checked = await preflightRestore(podman, { kind: 'image', ref: r.image }, { name: r.name, workspaceFolder: r.folder, signal });
+  if (r.devContainer === 'ask' && r.folder && devContainerWorkspace(checked.contents) && (await askAsDevContainer(r.requested, r.folder))) {
+    return asDevContainer(r.folder);
+  }
+  return { checked };
+}
+
+async function askAsDevContainer(image: string, folder: string): Promise<boolean> {
+  const pick = await vscode.window.showQuickPick(
+    [
+      { label: "As This Workspace's Dev Container", detail: `Its workspace mount and dev container labels move to ${folder}`, dev: true },
+      { label: 'As a Plain Container', detail: 'With the mounts and labels it was checkpointed with', dev: false },
+    ],
+    { title: `Restore ${image}`, placeHolder: 'This is the checkpoint of a dev container: restore it how?' },
+  );
+  return required(pick).dev;
+}
+
+/** The result, with the ways into the restored container: a shell, its log, and for a dev container the editor. */
+function announce(result: RestoreResult, requested: string, dev: DevContainerPlan | undefined): void {
+  const { name, state } = result.container;
+  const text = dev
+    ? `Restored ${name} from ${shown(requested)} as the dev container of ${dev.workspaceFolder}; it is ${state}.`
+    : `Restored ${name} from ${shown(requested)}; it is ${state}.`;
+  const reopen = dev && vscode.extensions.getExtension(DEV_CONTAINERS_EXTENSION) ? ['Reopen in Container'] : [];
+  void vscode.window.showInformationMessage(text, ...reopen, 'Open Terminal', 'Show Logs').then((choice) => {
+    if (choice === 'Open Terminal') void vscode.commands.executeCommand('checkpointStudio.openTerminal', { container: name });
+    if (choice === 'Show Logs') void vscode.commands.executeCommand('checkpointStudio.showLogs', { container: name });
+    if (choice === 'Reopen in Container') void vscode.commands.executeCommand('remote-containers.reopenInContainer');
+  });
+}
+
+/** A reference as people copy and paste it: a registry's without the transport prefix. */
+function shown(ref: string): string {
+  return ref.replace(/^docker:\/\//, '');
+}
