@@ -68,8 +68,9 @@ describe('ckpt CLI (real podman + CRIU)', { concurrency: false }, () => {
 
     const taken = ckpt('restore', image);
     assert.equal(taken.code, 1);
-    assert.match(taken.stderr, /still exists/);
-    assert.match(taken.stderr, /Next step: .*--name/);
+    // The preflight stops it before podman runs, and says what to do.
+    assert.match(taken.stderr, new RegExp(`error +a container named ${name} already exists`));
+    assert.match(taken.stderr, /--name NEW/);
 
     const rs = ckpt('restore', image, '--name', copy);
     assert.equal(rs.code, 0, rs.stderr);

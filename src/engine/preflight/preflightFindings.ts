@@ -154,7 +154,7 @@ function nameFindings(f: PreflightFacts): PreflightFinding[] {
     severity: 'error',
     check: 'name',
     message: `a container named ${f.restoreName} already exists`,
-    hint: 'choose another name for the restored container, or remove the existing one',
+    hint: 'restore under another name (ckpt restore --name NEW), or remove the existing container',
   }];
 }
 
