@@ -15,13 +15,13 @@ const annotations = {
   [PodmanAnnotation.RootfsImageName]: 'localhost/busybox:latest', [PodmanAnnotation.RootfsImageID]: 'abc123',
 };
 
-function facts(over: Partial<PreflightFacts> & { annotations?: Record<string, string>; bind?: PreflightFacts['contents']['mounts']['bind']; volumes?: PreflightFacts['contents']['mounts']['volumes'] } = {}): PreflightFacts {
-  const { bind = [], volumes = [], annotations: extra = {}, ...rest } = over;
+function facts(over: Partial<PreflightFacts> & { annotations?: Record<string, string>; bind?: PreflightFacts['contents']['mounts']['bind']; volumes?: PreflightFacts['contents']['mounts']['volumes']; tcpConnections?: number } = {}): PreflightFacts {
+  const { bind = [], volumes = [], annotations: extra = {}, tcpConnections = 0, ...rest } = over;
   return {
     image: { id: 'i', names: ['localhost/web:ckpt'], digest: 'd', size: 1, annotations: { ...annotations, ...extra } },
     contents: {
       engine: 'podman', compression: 'none', containerName: 'web', containerId: 'c', sizes: { checkpoint: 1, memoryPages: 1, rootfsDiff: 0 },
-      specAnnotations: {}, labels: {}, mounts: { bind, volumes }, entryCount: 5,
+      specAnnotations: {}, labels: {}, mounts: { bind, volumes }, tcpConnections, entryCount: 5,
     },
     host,
     restoreName: 'web-copy',
@@ -88,6 +88,12 @@ describe('restore preflight', () => {
     assert.deepEqual(severities(facts({ volumes, volumeNames: ['cache'] })), ['warning:volume']);
   });
 
+  it('established TCP connections need the restore to bring them back: an error without, a warning with', () => {
+    assert.deepEqual(severities(facts({ tcpConnections: 2 })), ['error:tcp']);
+    assert.deepEqual(severities(facts({ tcpConnections: 2, tcpEstablished: true })), ['warning:tcp']);
+    assert.match(preflightFindings(facts({ tcpConnections: 2 }))[0]!.message, /2 established TCP connections/);
+  });
+
   it('a container name in use is an error', () => {
     assert.deepEqual(severities(facts({ restoreName: 'web' })), ['error:name']);
   });
@@ -101,6 +107,8 @@ describe('mounts read from a checkpoint', () => {
       { name: 'spec.dump', body: JSON.stringify({ annotations: { 'io.container.manager': 'libpod' }, ...spec }) },
       { name: 'checkpoint/', type: '5' },
       { name: 'checkpoint/inventory.img', body: 'inv' },
+      { name: 'checkpoint/tcp-stream-1a2b.img', body: 'q' },
+      { name: 'checkpoint/tcp-stream-ff.img', body: 'q' },
     ]);
 
   it("keeps the user's bind mounts and named volumes, leaves out podman's own files", async () => {
@@ -122,6 +130,7 @@ describe('mounts read from a checkpoint', () => {
     );
     assert.deepEqual(summary.mounts, { bind: [{ source: '/home/a/shop', destination: '/workspaces/shop', readOnly: false }], volumes: [{ name: 'cache', destination: '/cache' }] });
     assert.equal(summary.labels['devcontainer.local_folder'], '/home/a/shop');
+    assert.equal(summary.tcpConnections, 2, 'one tcp-stream image per established connection');
   });
 
   it('a hostile image cannot hide a mount: /etc/hosts from /etc/shadow, or a mount only in config.dump, shows', async () => {

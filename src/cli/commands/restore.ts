@@ -54,11 +54,11 @@ export const restore: CliCommand = {
     if (source.kind === 'image') source = { kind: 'image', ref: await intoPodman(ctx, source.ref) };
     const devFolder = v['dev-container'] ? resolve(v['dev-container'] as string) : undefined;
     if (devFolder && source.kind !== 'image') throw new UsageError('--dev-container restores a checkpoint image, not an archive or a container in place');
-    const plan = devFolder && source.kind === 'image' ? await planDevContainerRestore(ctx.podman, source.ref, devFolder, { name, signal: ctx.signal }) : undefined;
+    const plan = devFolder && source.kind === 'image' ? await planDevContainerRestore(ctx.podman, source.ref, devFolder, { name, tcpEstablished: v['tcp-established'] === true, signal: ctx.signal }) : undefined;
     // Every restore of an image or archive is checked first; errors stop it, warnings are shown.
     if (source.kind !== 'container') {
       const workspaceFolder = v.workspace ? resolve(v.workspace as string) : undefined;
-      const report = plan?.report ?? (await preflightRestore(ctx.podman, source, { name, workspaceFolder, signal: ctx.signal }));
+      const report = plan?.report ?? (await preflightRestore(ctx.podman, source, { name, workspaceFolder, tcpEstablished: v['tcp-established'] === true, signal: ctx.signal }));
       if (v['dry-run']) {
         if (v.json) ctx.out(toJson(report));
         else ctx.out(formatPreflightReport(report));

@@ -41,6 +41,8 @@ export interface CheckpointArchiveSummary {
   specAnnotations: Record<string, string>;
   /** The container's labels (podman's config.dump), e.g. devcontainer.local_folder. */
   labels: Record<string, string>;
+  /** Established TCP connections CRIU saved (one checkpoint/tcp-stream-<inode>.img each). */
+  tcpConnections: number;
   mounts: CheckpointMounts;
   entryCount: number;
 }
@@ -85,6 +87,7 @@ export class ArchiveSummaryBuilder {
   readonly #json: Partial<Record<string, Json>> = {};
   readonly #sizes = { checkpoint: 0, memoryPages: 0, rootfsDiff: 0 };
   #entryCount = 0;
+  #tcpConnections = 0;
   #hasInventory = false;
   #hasPreCheckpoint = false;
 
@@ -114,6 +117,7 @@ export class ArchiveSummaryBuilder {
       sizes.checkpoint += size;
       if (path.startsWith(`${ArchiveEntry.CheckpointDir}/pages-`)) sizes.memoryPages += size;
       if (path === INVENTORY) this.#hasInventory = true;
+      if (/^checkpoint\/tcp-stream-[0-9a-f]+\.img$/.test(path)) this.#tcpConnections++;
     } else if (path === `${ArchiveEntry.PreCheckpointDir}/inventory.img`) this.#hasPreCheckpoint = true;
   }
 
@@ -150,6 +154,7 @@ export class ArchiveSummaryBuilder {
       sizes: this.#sizes,
       specAnnotations: annotations,
       labels: stringMap(asObject(config.labels)),
+      tcpConnections: this.#tcpConnections,
       mounts: mountsOf(config, spec),
       entryCount: this.#entryCount,
     };

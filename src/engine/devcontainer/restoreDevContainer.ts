@@ -26,7 +26,7 @@ export interface DevContainerPlan {
  * Preflight of restoring a dev container's checkpoint image (in podman's storage) for another clone of its
  * workspace: the checks of every restore, with the workspace's bind mounts moved to `workspaceFolder`.
  */
-export async function planDevContainerRestore(podman: Podman, image: string, workspaceFolder: string, options: Pick<RestoreOptions, 'name' | 'signal'> = {}): Promise<DevContainerPlan> {
+export async function planDevContainerRestore(podman: Podman, image: string, workspaceFolder: string, options: Pick<RestoreOptions, 'name' | 'signal' | 'tcpEstablished'> = {}): Promise<DevContainerPlan> {
   const contents = await podman.checkpointContents(image, options);
   const recorded = devContainerWorkspace(contents);
   if (!recorded) {

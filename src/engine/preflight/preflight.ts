@@ -15,6 +15,8 @@ export interface PreflightOptions extends RunOptions {
   workspaceFolder?: string;
   /** Recorded bind-mount source → the one the restore will use (dev container remapping). */
   remapped?: ReadonlyMap<string, string>;
+  /** The restore will bring back established TCP connections. */
+  tcpEstablished?: boolean;
 }
 
 export interface PreflightReport {
@@ -57,6 +59,7 @@ export async function preflightRestore(podman: Podman, source: RestoreSource, op
     workspaceFolder: options.workspaceFolder,
     remapped: options.remapped,
     fromArchive: source.kind === 'archive',
+    tcpEstablished: options.tcpEstablished,
   });
   return { source: label, findings, canRestore: !findings.some((f) => f.severity === 'error'), contents, restoreName };
 }

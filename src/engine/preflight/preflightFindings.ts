@@ -8,7 +8,7 @@ import type { HostFacts } from '../podman/hostFacts.js';
 export type PreflightSeverity = 'error' | 'warning' | 'info';
 
 /** `workspace`: a dev container's clone against the checkpoint's (mount path, git commit). */
-export type PreflightCheck = 'host' | 'base-image' | 'bind-mount' | 'volume' | 'name' | 'workspace';
+export type PreflightCheck = 'host' | 'base-image' | 'bind-mount' | 'volume' | 'name' | 'workspace' | 'tcp';
 
 export interface PreflightFinding {
   severity: PreflightSeverity;
@@ -36,6 +36,8 @@ export interface PreflightFacts {
   remapped?: ReadonlyMap<string, string>;
   /** An archive (`--import`), which brings named volumes' content; an image does not. */
   fromArchive?: boolean;
+  /** The restore is asked to bring back established TCP connections (`--tcp-established`). */
+  tcpEstablished?: boolean;
 }
 
 /**
@@ -45,7 +47,17 @@ export interface PreflightFacts {
 const SENSITIVE = ['/', '/etc', '/root', '/home', '/boot', '/usr', '/var', '/var/lib', '/var/run', '/run', '/proc', '/sys', '/dev', '/var/lib/containers', '/var/run/docker.sock', '/run/podman', '/run/podman/podman.sock'];
 
 export function preflightFindings(f: PreflightFacts): PreflightFinding[] {
-  return [...hostFindings(f), ...baseImageFindings(f), ...mountFindings(f), ...nameFindings(f)];
+  return [...hostFindings(f), ...baseImageFindings(f), ...mountFindings(f), ...nameFindings(f), ...tcpFindings(f)];
+}
+
+function tcpFindings(f: PreflightFacts): PreflightFinding[] {
+  const n = f.contents.tcpConnections;
+  if (n === 0) return [];
+  const connections = `${n} established TCP connection${n === 1 ? '' : 's'}`;
+  // CRIU restores saved connections only when told to, and then only if the peers answer as before.
+  return f.tcpEstablished
+    ? [{ severity: 'warning', check: 'tcp', message: `the checkpoint holds ${connections}; they are restored as they were`, hint: 'their peers must still be reachable at the same addresses, or the restore fails' }]
+    : [{ severity: 'error', check: 'tcp', message: `the checkpoint holds ${connections}, and the restore is not asked to bring them back`, hint: 'restore with TCP established (ckpt restore --tcp-established), with the peers still reachable' }];
 }
 
 function hostFindings(f: PreflightFacts): PreflightFinding[] {

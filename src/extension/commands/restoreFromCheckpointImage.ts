@@ -43,6 +43,7 @@ export async function askRestore(services: Services, node: unknown): Promise<Res
     { id: 'ignoreStaticIp', label: 'New IP address', detail: 'Do not reuse the checkpointed IP address', picked: false },
     { id: 'ignoreStaticMac', label: 'New MAC address', detail: 'Do not reuse the checkpointed MAC address', picked: false },
     { id: 'publish', label: 'Publish ports…', detail: 'Map host ports to the container, as podman run -p does', picked: false },
+    { id: 'tcpEstablished', label: 'TCP established', detail: 'Bring back the established TCP connections the checkpoint holds', picked: false },
   ]);
   const publish = options.has('publish') ? await askPorts(title) : [];
   return {
@@ -52,6 +53,7 @@ export async function askRestore(services: Services, node: unknown): Promise<Res
     publish,
     ignoreStaticIp: options.has('ignoreStaticIp'),
     ignoreStaticMac: options.has('ignoreStaticMac'),
+    tcpEstablished: options.has('tcpEstablished'),
   };
 }
 

@@ -26,6 +26,8 @@ export interface RestoreRequest {
   publish?: string[];
   ignoreStaticIp?: boolean;
   ignoreStaticMac?: boolean;
+  /** Bring back established TCP connections (the checkpoint must hold them, the peers must answer). */
+  tcpEstablished?: boolean;
   /** false: restore despite the preflight's warnings without asking. Errors always refuse. */
   confirm?: boolean;
 }
@@ -67,7 +69,7 @@ export async function restoreWithPreflight(services: Services, request: RestoreR
   const outcome = await withProgress(`Restoring ${shown(requested)}`, async (report, signal) => {
     const image = await intoPodman(services, requested, report, signal);
     report('checking the checkpoint against this host');
-    const { checked, dev } = await preflight(services, { image, requested, name: options.name, folder, devContainer: mode.devContainer }, signal);
+    const { checked, dev } = await preflight(services, { image, requested, name: options.name, folder, tcpEstablished: options.tcpEstablished, devContainer: mode.devContainer }, signal);
     const subject = dev ? `${requested} as the dev container of ${basename(dev.workspaceFolder)}` : requested;
     if (!(await confirmPreflight(services, checked, subject, confirm !== false))) return { report: checked, dev };
     const restoreOptions = { ...options, onStage: report, signal };
@@ -84,16 +86,16 @@ export async function restoreWithPreflight(services: Services, request: RestoreR
 /** The preflight of a plain restore, or of a restore as `folder`'s dev container (then with its plan). */
 async function preflight(
   services: Services,
-  r: { image: string; requested: string; name?: string; folder?: string; devContainer: RestoreMode['devContainer'] },
+  r: { image: string; requested: string; name?: string; folder?: string; tcpEstablished?: boolean; devContainer: RestoreMode['devContainer'] },
   signal: AbortSignal,
 ): Promise<{ checked: PreflightReport; dev?: DevContainerPlan }> {
   const podman = services.podman();
   const asDevContainer = async (folder: string) => {
-    const dev = await planDevContainerRestore(podman, r.image, folder, { name: r.name, signal });
+    const dev = await planDevContainerRestore(podman, r.image, folder, { name: r.name, tcpEstablished: r.tcpEstablished, signal });
     return { checked: dev.report, dev };
   };
   if (r.devContainer === true) return asDevContainer(devContainerFolder(r.folder));
-  const checked = await preflightRestore(podman, { kind: 'image', ref: r.image }, { name: r.name, workspaceFolder: r.folder, signal });
+  const checked = await preflightRestore(podman, { kind: 'image', ref: r.image }, { name: r.name, workspaceFolder: r.folder, tcpEstablished: r.tcpEstablished, signal });
   if (r.devContainer === 'ask' && r.folder && devContainerWorkspace(checked.contents) && (await askAsDevContainer(r.requested, r.folder))) {
     return asDevContainer(r.folder);
   }
