@@ -2,7 +2,9 @@
  * What a checkpoint archive holds, in one streaming pass: who made it (checkpointctl's rule), the container,
  * and the sizes checkpointctl shows. Podman, CRI-O and containerd archives share the layout (anchors 1.3, 2.2, 2.5).
  */
-import { EngineError } from '../errors.js';
+import { createReadStream } from 'node:fs';
+import { cancelled, EngineError } from '../errors.js';
+import { walkFolder } from './walkFolder.js';
 import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
 import { ArchiveEntry } from '../annotations.js';
@@ -73,6 +75,28 @@ export async function readCheckpointArchive(input: string | Readable, options: R
   }
   return summary.finish(compression);
 }
+
+/**
+ * The same summary of a checkpoint folder (an extracted archive, or a checkpoint image's mounted layer): only
+ * config.dump and spec.dump are read; every other file counts by its size, so a memory dump of gigabytes is
+ * not read at all.
+ */
+export async function readCheckpointFolder(dir: string, options: Pick<ReadArchiveOptions, 'maxMetadataBytes' | 'signal'> = {}): Promise<CheckpointArchiveSummary> {
+  const summary = new ArchiveSummaryBuilder(dir, options.maxMetadataBytes);
+  for await (const { path, rel, stat } of walkFolder(dir)) {
+    if (options.signal?.aborted) throw cancelled(`reading ${dir}`, options.signal);
+    const type = stat.isDirectory() ? 'directory' : stat.isSymbolicLink() ? 'symlink' : 'file';
+    const entry: TarEntry = { path: rel, type, size: type === 'file' ? stat.size : 0, body: type === 'file' ? fileBody(path) : emptyBody() };
+    await summary.add(entry, isMetadata(entry) ? await summary.readMetadata(entry) : undefined);
+  }
+  return summary.finish('none');
+}
+
+async function* fileBody(path: string): AsyncGenerator<Buffer> {
+  for await (const chunk of createReadStream(path)) yield chunk as Buffer;
+}
+
+async function* emptyBody(): AsyncGenerator<Buffer> {}
 
 /** config.dump and spec.dump: small JSON the summary parses, so callers buffer their bodies. */
 export function isMetadata(entry: TarEntry): boolean {

@@ -1,10 +1,9 @@
 import { createReadStream } from 'node:fs';
-import { lstat, readdir, readlink } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { readlink } from 'node:fs/promises';
+import { walkFolder } from '../archive/walkFolder.js';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { pack as tarPack } from 'tar-stream';
-import { EngineError } from '../errors.js';
 
 /**
  * A checkpoint folder (what `podman container checkpoint --keep` leaves, or an extracted archive) as an
@@ -15,7 +14,7 @@ export function folderTar(root: string): Readable {
   const tar = tarPack();
   void (async () => {
     try {
-      await addFolder(tar, root, root);
+      await addFolder(tar, root);
       tar.finalize();
     } catch (err) {
       tar.destroy(err as Error);
@@ -25,25 +24,15 @@ export function folderTar(root: string): Readable {
   return tar as unknown as Readable;
 }
 
-async function addFolder(tar: ReturnType<typeof tarPack>, root: string, dir: string): Promise<void> {
-  for (const name of (await readdir(dir)).sort()) {
-    const path = join(dir, name);
-    const rel = relative(root, path);
-    const st = await lstat(path);
-    const mtime = new Date(0);
-    if (st.isDirectory()) {
-      await entry(tar, { name: rel, type: 'directory', mode: 0o700, mtime });
-      await addFolder(tar, root, path);
-    } else if (st.isSymbolicLink()) {
-      await entry(tar, { name: rel, type: 'symlink', linkname: await readlink(path), mode: 0o777, mtime });
-    } else if (st.isFile()) {
+async function addFolder(tar: ReturnType<typeof tarPack>, root: string): Promise<void> {
+  const mtime = new Date(0);
+  for await (const { path, rel, stat } of walkFolder(root)) {
+    if (stat.isDirectory()) await entry(tar, { name: rel, type: 'directory', mode: 0o700, mtime });
+    else if (stat.isSymbolicLink()) await entry(tar, { name: rel, type: 'symlink', linkname: await readlink(path), mode: 0o777, mtime });
+    else {
       await new Promise<void>((resolve, reject) => {
-        const sink = tar.entry({ name: rel, type: 'file', size: st.size, mode: 0o600, mtime }, (err) => (err ? reject(err) : resolve()));
+        const sink = tar.entry({ name: rel, type: 'file', size: stat.size, mode: 0o600, mtime }, (err) => (err ? reject(err) : resolve()));
         pipeline(createReadStream(path), sink).catch(reject);
-      });
-    } else {
-      throw new EngineError('UNSAFE_ENTRY', `${path} is neither a file, a folder nor a symlink`, {
-        hint: 'a checkpoint folder holds only regular files and folders; remove device nodes, sockets and fifos',
       });
     }
   }

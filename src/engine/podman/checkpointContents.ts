@@ -1,5 +1,4 @@
-import { readCheckpointArchive, type CheckpointArchiveSummary } from '../archive/reader.js';
-import { folderTar } from '../image/folderTar.js';
+import { readCheckpointFolder, type CheckpointArchiveSummary } from '../archive/reader.js';
 import type { PodmanExec, RunOptions } from './exec.js';
 
 /**
@@ -17,7 +16,7 @@ export async function withMountedImage<T>(exec: PodmanExec, image: string, fn: (
 
 /** What a checkpoint image in podman's storage holds (config.dump, spec.dump, sizes). */
 export function readCheckpointContents(exec: PodmanExec, image: string, options: RunOptions = {}): Promise<CheckpointArchiveSummary> {
-  return withMountedImage(exec, image, (dir) => readCheckpointArchive(folderTar(dir), { signal: options.signal }), options);
+  return withMountedImage(exec, image, (dir) => readCheckpointFolder(dir, { signal: options.signal }), options);
 }
 
 /** The image ID podman has under `name`, or undefined when it has no such image. */

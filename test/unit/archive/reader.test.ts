@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
+import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { readCheckpointArchive } from '../../../src/engine/archive/index.js';
+import { readCheckpointFolder } from '../../../src/engine/archive/reader.js';
 import { isEngineError } from '../../../src/engine/index.js';
 import { checkpointEntries, gzip, tarOf, zstd, type RawEntry } from './fixtures.js';
 
@@ -94,5 +98,29 @@ describe('readCheckpointArchive', () => {
     const controller = new AbortController();
     controller.abort();
     await rejectsWith(read(tarOf(checkpointEntries()), { signal: controller.signal }), 'CANCELLED', /cancelled/);
+  });
+});
+
+describe('readCheckpointFolder', () => {
+  it('sums up a folder as its archive, and never reads the memory pages', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ckpt-folder-'));
+    try {
+      for (const e of checkpointEntries()) {
+        const path = join(dir, String(e.name));
+        if (e.type === '5') mkdirSync(path, { recursive: true });
+        else writeFileSync(path, e.body ?? '');
+      }
+      const fromArchive = await read(tarOf(checkpointEntries()));
+      // A sparse 64 GiB memory dump: reading it would take minutes; counting it takes nothing.
+      truncateSync(join(dir, 'checkpoint/pages-1.img'), 64 * 1024 ** 3);
+      const fromFolder = await readCheckpointFolder(dir);
+      const { sizes, compression: _a, ...rest } = fromFolder;
+      const { sizes: archiveSizes, compression: _b, ...archiveRest } = fromArchive;
+      assert.deepEqual(rest, archiveRest);
+      assert.equal(sizes.memoryPages, 64 * 1024 ** 3);
+      assert.equal(sizes.checkpoint - sizes.memoryPages, archiveSizes.checkpoint - archiveSizes.memoryPages);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
