@@ -35,33 +35,38 @@ export class ImageGroupNode extends vscode.TreeItem {
   }
 }
 
-/** One checkpoint image, in podman's storage or the embedded store. */
+/**
+ * One checkpoint image under one of its names, in podman's storage or the embedded store: an image podman knows
+ * by several names (pulled from a registry, then also tagged here) is listed under each, so every name a person
+ * looks for is there.
+ */
 export class CheckpointImageNode extends vscode.TreeItem {
   constructor(
     readonly image: CheckpointImage,
     readonly location: ImageLocation = 'podman',
+    readonly name: string | undefined = image.names[0],
   ) {
-    super(image.names[0] ?? image.id.slice(0, 12), vscode.TreeItemCollapsibleState.None);
-    this.id = `image:${location}:${image.id}:${image.names[0] ?? ''}`;
+    super(name ?? image.id.slice(0, 12), vscode.TreeItemCollapsibleState.None);
+    this.id = `image:${location}:${image.id}:${name ?? ''}`;
     this.iconPath = new vscode.ThemeIcon('save');
     this.description = `${formatSize(image.size)} · ${formatAge(image.created)}`;
     this.contextValue = `checkpointImage.${location}`;
-    this.tooltip = imageTooltip(image);
+    this.tooltip = imageTooltip(image, name);
     this.command = { command: 'checkpointStudio.inspectCheckpointImage', title: 'Inspect', arguments: [this] };
   }
 
   /** The image as the engine names it: a podman name, or store:TAG. */
   get ref(): string {
-    const name = this.image.names[0] ?? this.image.id;
+    const name = this.name ?? this.image.id;
     return this.location === 'store' ? `store:${name}` : name;
   }
 }
 
 /** The key annotations of a checkpoint image, wherever it is. */
-export function imageTooltip(image: CheckpointImage): vscode.MarkdownString {
+export function imageTooltip(image: CheckpointImage, title = image.names[0]): vscode.MarkdownString {
   const a = image.annotations;
   const md = new vscode.MarkdownString();
-  md.appendMarkdown('**').appendText(image.names[0] ?? image.id).appendMarkdown('**\n\n');
+  md.appendMarkdown('**').appendText(title ?? image.id).appendMarkdown('**\n\n');
   const rows: [string, string | undefined][] = [
     ['Container', a[PodmanAnnotation.Name]],
     ['Base image', a[PodmanAnnotation.RootfsImageName]],

@@ -25,7 +25,9 @@ export class CheckpointImagesProvider implements vscode.TreeDataProvider<Node> {
 
   getChildren(node?: Node): Node[] {
     if (node instanceof LocationNode) return groups(node.location, node.images);
-    if (node instanceof ImageGroupNode) return node.images.map((i) => new CheckpointImageNode(i, node.location));
+    if (node instanceof ImageGroupNode) {
+      return node.images.flatMap((i) => (i.names.length ? i.names : [undefined]).map((name) => new CheckpointImageNode(i, node.location, name)));
+    }
     if (node) return [];
     // Empty locations are left out, so an empty view shows its welcome text.
     const locations: LocationNode[] = [];

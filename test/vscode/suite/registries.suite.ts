@@ -113,6 +113,11 @@ suite('Registries in the extension host', function () {
     assert.ok(first >= frozenAt, `restored counter ${first} restarted below ${frozenAt}`);
     await until('the restored counter to count on', () => counterValue(podman('exec', restored, 'cat', '/tmp/count')) > first + 5);
     podman('image', 'exists', reference);
+    // The pulled image is the local one under another name: Checkpoint Images lists it under both.
+    await api.services.refresh.now();
+    const local = api.views.images.getChildren().find((l) => l.label === 'Podman');
+    const labels = api.views.images.getChildren(local).flatMap((g) => api.views.images.getChildren(g)).map((n) => String(n.label));
+    assert.ok(labels.includes(reference) && labels.includes(image), `Checkpoint Images lists ${labels.join(', ')}`);
   });
 
   test('Remove Tag deletes the manifest: gone from the view and from the registry', async () => {
