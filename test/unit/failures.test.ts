@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { describeError, EngineError } from '../../src/engine/index.js';
 import { classifyPodmanFailure, criuLogPath, lastErrorLine, readTail } from '../../src/engine/podman/failures.js';
 
@@ -33,6 +33,7 @@ describe('podman failures', () => {
 
   it('finds the CRIU log path runc reports and reads its tail with the first CRIU error', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ckpt-unit-'));
+    after(() => rmSync(dir, { recursive: true, force: true }));
     const log = join(dir, 'dump.log');
     const lines = Array.from({ length: 100 }, (_, i) => `(00.0${i}) line ${i}`);
     lines.splice(90, 0, '(00.065195) Error (criu/sk-inet.c:191): inet: Connected TCP socket, consider using --tcp-established option.');
