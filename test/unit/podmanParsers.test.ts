@@ -9,7 +9,8 @@ describe('container parsing', () => {
   const inspect = [
     { Id: 'a1', Name: 'web', ImageName: 'localhost/busybox:latest', Image: 'i1', Created: '2023-11-14T22:13:20Z', StaticDir: '/s/a1',
       State: { Status: 'running', Checkpointed: false, Restored: true, RestoredAt: '2026-01-01T00:00:00Z', StartedAt: '2026-01-01T00:00:00Z' },
-      Config: { Labels: { 'devcontainer.local_folder': '/home/me/proj', 'devcontainer.config_file': '/home/me/proj/.devcontainer/devcontainer.json' } } },
+      Config: { Labels: { 'devcontainer.local_folder': '/home/me/proj', 'devcontainer.config_file': '/home/me/proj/.devcontainer/devcontainer.json' } },
+      Mounts: [{ Type: 'bind', Source: '/srv/cache', Destination: '/cache' }, { Type: 'bind', Source: '/home/me/proj', Destination: '/workspaces/proj' }] },
     { Id: 'b2', Name: 'old', State: { Status: 'exited', ExitCode: 137, Checkpointed: true, RestoredAt: '0001-01-01T00:00:00Z' }, Config: { Labels: null } },
     { Id: 'c3', Name: 'weird', State: { Status: 'something-new' }, Config: { Labels: { n: 5 } } },
     { Id: 'd4', Name: 'again', State: { Status: 'running', Checkpointed: true, RestoredAt: '0001-01-01T00:00:00Z' } },
@@ -23,7 +24,7 @@ describe('container parsing', () => {
     assert.equal(web!.restored, true);
     assert.equal(web!.staticDir, '/s/a1');
     assert.equal(web!.created?.toISOString(), '2023-11-14T22:13:20.000Z');
-    assert.deepEqual(web!.devContainer, { localFolder: '/home/me/proj', configFile: '/home/me/proj/.devcontainer/devcontainer.json' });
+    assert.deepEqual(web!.devContainer, { localFolder: '/home/me/proj', configFile: '/home/me/proj/.devcontainer/devcontainer.json', workspaceMount: '/workspaces/proj' });
     assert.equal(old!.devContainer, undefined);
     assert.deepEqual(old!.labels, {});
     assert.equal(old!.exitCode, 137);

@@ -33,7 +33,7 @@ export interface ContainerSummary {
   exitCode: number;
   labels: Record<string, string>;
   /** Present when the devcontainers tooling made this container. */
-  devContainer?: { localFolder: string; configFile?: string };
+  devContainer?: { localFolder: string; configFile?: string; workspaceMount?: string };
   /** The folder holding the container's runtime files (CRIU's dump.log ends up here). */
   staticDir: string;
 }
@@ -63,16 +63,18 @@ export function parseContainers(json: unknown): ContainerSummary[] {
       startedAt: time(s.StartedAt),
       exitCode: num(s.ExitCode),
       labels,
-      devContainer: devContainerOf(labels),
+      devContainer: devContainerOf(labels, asArray(c.Mounts)),
       staticDir: str(c.StaticDir),
     };
   });
 }
 
-export function devContainerOf(labels: Record<string, string>): ContainerSummary['devContainer'] {
+/** The dev container a container is, from its labels; `workspaceMount`: where its workspace folder is mounted. */
+export function devContainerOf(labels: Record<string, string>, mounts: unknown[] = []): ContainerSummary['devContainer'] {
   const localFolder = labels[DevContainerLabel.LocalFolder];
   if (!localFolder) return undefined;
-  return { localFolder, configFile: labels[DevContainerLabel.ConfigFile] };
+  const mount = mounts.map((m) => asObject(m)).find((m) => str(m.Source) === localFolder);
+  return { localFolder, configFile: labels[DevContainerLabel.ConfigFile], ...(mount ? { workspaceMount: str(mount.Destination) } : {}) };
 }
 
 /** Lists containers in two podman calls whatever their number: the IDs, then one inspect of them all. */
