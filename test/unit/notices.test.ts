@@ -9,6 +9,7 @@ function report(findings: PreflightFinding[]): PreflightReport {
     findings,
     canRestore: !findings.some((f) => f.severity === 'error'),
     contents: {} as PreflightReport['contents'],
+    annotations: {},
     restoreName: 'web',
   };
 }

@@ -27,16 +27,22 @@ export interface DevContainerPlan {
  * workspace: the checks of every restore, with the workspace's bind mounts moved to `workspaceFolder`.
  */
 export async function planDevContainerRestore(podman: Podman, image: string, workspaceFolder: string, options: Pick<RestoreOptions, 'name' | 'signal' | 'tcpEstablished'> = {}): Promise<DevContainerPlan> {
-  const contents = await podman.checkpointContents(image, options);
-  const recorded = devContainerWorkspace(contents);
-  if (!recorded) {
-    throw new EngineError('INVALID_ARGUMENT', `${image} is not the checkpoint of a dev container (it has no devcontainer.local_folder label)`, {
-      hint: 'restore it as a plain container',
-    });
-  }
-  const remapped = workspaceRemapping(contents, recorded.localFolder, workspaceFolder);
-  const report = await preflightRestore(podman, { kind: 'image', ref: image }, { ...options, workspaceFolder, remapped });
-  const recordedCommit = (await podman.checkpointImage(image, options))?.annotations[DevContainerAnnotation.Commit];
+  // The checkpoint is read once, by the preflight; the remapping is worked out from what it read.
+  const report = await preflightRestore(podman, { kind: 'image', ref: image }, {
+    ...options,
+    workspaceFolder,
+    remap: (contents) => {
+      const found = devContainerWorkspace(contents);
+      if (!found) {
+        throw new EngineError('INVALID_ARGUMENT', `${image} is not the checkpoint of a dev container (it has no devcontainer.local_folder label)`, {
+          hint: 'restore it as a plain container',
+        });
+      }
+      return workspaceRemapping(contents, found.localFolder, workspaceFolder);
+    },
+  });
+  const recorded = devContainerWorkspace(report.contents)!;
+  const recordedCommit = report.annotations[DevContainerAnnotation.Commit];
   if (recordedCommit) {
     const here = await gitCommit(workspaceFolder, options.signal);
     if (here !== recordedCommit) {

@@ -13,8 +13,8 @@ export interface PreflightOptions extends RunOptions {
   name?: string;
   /** Bind mounts under this folder are the workspace's; every other host path is flagged. */
   workspaceFolder?: string;
-  /** Recorded bind-mount source → the one the restore will use (dev container remapping). */
-  remapped?: ReadonlyMap<string, string>;
+  /** Recorded bind-mount source → the one the restore will use (dev container remapping), from the contents read. */
+  remap?: (contents: CheckpointArchiveSummary) => ReadonlyMap<string, string>;
   /** The restore will bring back established TCP connections. */
   tcpEstablished?: boolean;
 }
@@ -26,6 +26,8 @@ export interface PreflightReport {
   /** No errors: the restore may go ahead (after the user has seen the warnings). */
   canRestore: boolean;
   contents: CheckpointArchiveSummary;
+  /** The image's annotations (none for an archive). */
+  annotations: Record<string, string>;
   restoreName: string;
 }
 
@@ -42,7 +44,8 @@ export async function preflightRestore(podman: Podman, source: RestoreSource, op
       : [await readCheckpointArchive(source.path, { signal: options.signal }), undefined];
   const [host, containers, volumeNames] = await Promise.all([podman.hostFacts(options), podman.listContainers(options), podman.volumeNames(options)]);
   const baseName = image?.annotations[PodmanAnnotation.RootfsImageName] ?? contents.imageName;
-  const sources = contents.mounts.bind.map((m) => options.remapped?.get(m.source) ?? m.source);
+  const remapped = options.remap?.(contents);
+  const sources = contents.mounts.bind.map((m) => remapped?.get(m.source) ?? m.source);
   const existing = new Set<string>();
   for (const path of sources) if (await exists(path)) existing.add(path);
   const restoreName = options.name ?? contents.containerName;
@@ -57,11 +60,11 @@ export async function preflightRestore(podman: Podman, source: RestoreSource, op
     localBaseImageId: baseName ? await podman.imageId(baseName, options) : undefined,
     existingPaths: existing,
     workspaceFolder: options.workspaceFolder,
-    remapped: options.remapped,
+    remapped,
     fromArchive: source.kind === 'archive',
     tcpEstablished: options.tcpEstablished,
   });
-  return { source: label, findings, canRestore: !findings.some((f) => f.severity === 'error'), contents, restoreName };
+  return { source: label, findings, canRestore: !findings.some((f) => f.severity === 'error'), contents, annotations: image?.annotations ?? {}, restoreName };
 }
 
 async function imageOrFail(podman: Podman, ref: string, options: RunOptions): Promise<CheckpointImage> {
