@@ -98,6 +98,16 @@ async function* fileBody(path: string): AsyncGenerator<Buffer> {
 
 async function* emptyBody(): AsyncGenerator<Buffer> {}
 
+/** The whole body of config.dump or spec.dump, refused past `maxBytes` before it is read. */
+export async function readMetadataBody(entry: TarEntry, what: string, maxBytes = 16 << 20): Promise<Buffer> {
+  if (entry.size > maxBytes) {
+    throw new EngineError('ARCHIVE_LIMIT_EXCEEDED', `${what}: ${entry.path} is ${entry.size} bytes, more than the ${maxBytes} a checkpoint's metadata may take`);
+  }
+  const chunks: Buffer[] = [];
+  for await (const chunk of entry.body) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
+
 /** config.dump and spec.dump: small JSON the summary parses, so callers buffer their bodies. */
 export function isMetadata(entry: TarEntry): boolean {
   return entry.type === 'file' && (entry.path === ArchiveEntry.ConfigDump || entry.path === ArchiveEntry.SpecDump);
@@ -121,13 +131,8 @@ export class ArchiveSummaryBuilder {
   ) {}
 
   /** The whole body of a metadata entry, size-capped. */
-  async readMetadata(entry: TarEntry): Promise<Buffer> {
-    if (entry.size > this.maxMetadataBytes) {
-      throw new EngineError('ARCHIVE_LIMIT_EXCEEDED', `${this.what}: ${entry.path} is ${entry.size} bytes, more than the ${this.maxMetadataBytes} a checkpoint's metadata may take`);
-    }
-    const chunks: Buffer[] = [];
-    for await (const chunk of entry.body) chunks.push(chunk);
-    return Buffer.concat(chunks);
+  readMetadata(entry: TarEntry): Promise<Buffer> {
+    return readMetadataBody(entry, this.what, this.maxMetadataBytes);
   }
 
   async add(entry: TarEntry, metadata?: Buffer): Promise<void> {
@@ -208,7 +213,7 @@ function mountsOf(config: Json, spec: Json): CheckpointMounts {
   return { bind, volumes };
 }
 
-function parseJson(bytes: Buffer, path: string, what: string): Json {
+export function parseJson(bytes: Buffer, path: string, what: string): Json {
   let value: unknown;
   try {
     value = JSON.parse(bytes.toString('utf8'));

@@ -1,23 +1,16 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { pack as tarPack, type Pack } from 'tar-stream';
-import { EngineError } from '../errors.js';
 import { openEntries, type TarEntry } from './entries.js';
+import { isMetadata, parseJson, readMetadataBody } from './reader.js';
 
 /** Changes a checkpoint's config.dump or spec.dump on the way through (dev container remapping, tests). */
 export type MetadataEdit = (name: 'config.dump' | 'spec.dump', value: Record<string, unknown>) => Record<string, unknown>;
 
-/** Applies `edit` to a metadata entry's bytes; the bytes as they were when there is nothing to do. */
-export function editMetadata(path: string, bytes: Buffer, edit: MetadataEdit | undefined): Buffer {
+/** Applies `edit` to a metadata entry's bytes (`what` names the archive in errors); unchanged without an edit. */
+export function editMetadata(path: string, bytes: Buffer, edit: MetadataEdit | undefined, what: string): Buffer {
   if (!edit || (path !== 'config.dump' && path !== 'spec.dump')) return bytes;
-  let value: unknown;
-  try {
-    value = JSON.parse(bytes.toString('utf8'));
-  } catch (cause) {
-    throw new EngineError('NOT_A_CHECKPOINT_ARCHIVE', `${path} is not valid JSON`, { cause });
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new EngineError('NOT_A_CHECKPOINT_ARCHIVE', `${path} is not a JSON object`);
-  return Buffer.from(JSON.stringify(edit(path, value as Record<string, unknown>)));
+  return Buffer.from(JSON.stringify(edit(path, parseJson(bytes, path, what))));
 }
 
 /**
@@ -49,7 +42,7 @@ export async function editedTar(input: Readable, what: string, edit: MetadataEdi
   void (async () => {
     try {
       for await (const entry of entries) {
-        const body = entry.type === 'file' && (entry.path === 'config.dump' || entry.path === 'spec.dump') ? editMetadata(entry.path, await readBody(entry), edit) : undefined;
+        const body = isMetadata(entry) ? editMetadata(entry.path, await readMetadataBody(entry, what), edit, what) : undefined;
         await repack(tar, entry, body);
       }
       tar.finalize();
@@ -59,11 +52,4 @@ export async function editedTar(input: Readable, what: string, edit: MetadataEdi
   })();
   // tar-stream's Pack is a streamx Readable; its typings do not say so.
   return tar as unknown as Readable;
-}
-
-async function readBody(entry: TarEntry): Promise<Buffer> {
-  if (entry.size > 16 << 20) throw new EngineError('ARCHIVE_LIMIT_EXCEEDED', `${entry.path} is ${entry.size} bytes, more than a checkpoint's metadata may take`);
-  const chunks: Buffer[] = [];
-  for await (const chunk of entry.body) chunks.push(chunk);
-  return Buffer.concat(chunks);
 }

@@ -1,6 +1,7 @@
 import type { MetadataEdit } from '../archive/repack.js';
 import type { CheckpointArchiveSummary } from '../archive/reader.js';
 import { DevContainerLabel } from '../podman/containers.js';
+import { isUnder } from '../preflight/preflightFindings.js';
 
 /** What a checkpoint of a dev container says about its workspace (from its labels and mounts). */
 export interface DevContainerWorkspace {
@@ -24,9 +25,7 @@ export function devContainerWorkspace(contents: CheckpointArchiveSummary): DevCo
 
 /** `path` moved from under `from` to under `to`; undefined when it is not under `from`. */
 export function remapPath(path: string, from: string, to: string): string | undefined {
-  const base = from.replace(/\/+$/, '');
-  if (path === base) return to;
-  return path.startsWith(`${base}/`) ? `${to.replace(/\/+$/, '')}${path.slice(base.length)}` : undefined;
+  return isUnder(path, from) ? `${to.replace(/\/+$/, '')}${path.slice(from.replace(/\/+$/, '').length)}` : undefined;
 }
 
 /** Recorded bind-mount source → the one under `to`, for the mounts under the author's workspace only. */

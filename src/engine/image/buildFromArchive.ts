@@ -63,7 +63,7 @@ export async function buildFromArchive(
   const feed = (async () => {
     try {
       for await (const entry of entries) {
-        const metadata = isMetadata(entry) ? editMetadata(entry.path, await summary.readMetadata(entry), options.editMetadata) : undefined;
+        const metadata = isMetadata(entry) ? editMetadata(entry.path, await summary.readMetadata(entry), options.editMetadata, what) : undefined;
         await summary.add(entry, metadata);
         await repack(tar, entry, metadata);
       }

@@ -175,7 +175,8 @@ function isSensitive(path: string): boolean {
   return SENSITIVE.includes(clean) || /^\/home\/[^/]+$/.test(clean) || clean === '/root/.ssh' || /\/\.ssh$/.test(clean);
 }
 
-function isUnder(path: string, folder: string): boolean {
+/** Whether `path` is `folder` or lies below it. */
+export function isUnder(path: string, folder: string): boolean {
   const base = folder.replace(/\/+$/, '');
   return path === base || path.startsWith(`${base}/`);
 }
