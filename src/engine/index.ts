@@ -27,7 +27,7 @@ export type { LayerCompression } from './image/layer.js';
 export type { GcReport, VerifyReport } from './layout/index.js';
 export { readCheckpointArchive, extractArchive, detectCompression, type CheckpointArchiveSummary, type Compression } from './archive/index.js';
 export { formatReference, parseReference, podmanNameFor, type ImageReference } from './reference.js';
-export { copyImage, type CopyContext, type CopyImageOptions } from './copy/copyImage.js';
+export { copyImage, intoPodman, type CopyContext, type CopyImageOptions } from './copy/copyImage.js';
 export type { CopyProgress } from './copy/copyLayout.js';
 export { lookupCheckpointImage } from './store/lookupCheckpointImage.js';
 export { createRegistryClient, RegistryClient } from './registry/client.js';

@@ -1,15 +1,13 @@
 import { resolve } from 'node:path';
 import {
-  copyImage,
   EngineError,
-  parseReference,
+  intoPodman,
   planDevContainerRestore,
-  podmanNameFor,
   preflightRestore,
   restoreDevContainer,
   type RestoreSource,
 } from '../../engine/index.js';
-import { UsageError, type CliCommand, type CliContext } from '../command.js';
+import { UsageError, type CliCommand } from '../command.js';
 import { copyContext } from '../resolve.js';
 import { formatPreflightReport } from '../../shared/preflightReport.js';
 import { formatMicros, toJson } from '../../shared/format.js';
@@ -51,7 +49,12 @@ export const restore: CliCommand = {
   async run(ctx, v, [arg]) {
     let source = sourceOf(arg, v.import as string | undefined, v['in-place'] === true);
     const name = v.name as string | undefined;
-    if (source.kind === 'image') source = { kind: 'image', ref: await intoPodman(ctx, source.ref) };
+    if (source.kind === 'image') {
+      // Podman restores only from its own storage: an image of the store or a registry is copied there first.
+      const inPodman = await intoPodman(copyContext(ctx), source.ref, { signal: ctx.signal });
+      if (inPodman !== source.ref) ctx.note(`copied ${source.ref} into podman as ${inPodman}`);
+      source = { kind: 'image', ref: inPodman };
+    }
     const devFolder = v['dev-container'] ? resolve(v['dev-container'] as string) : undefined;
     if (devFolder && source.kind !== 'image') throw new UsageError('--dev-container restores a checkpoint image, not an archive or a container in place');
     const plan = devFolder && source.kind === 'image' ? await planDevContainerRestore(ctx.podman, source.ref, devFolder, { name, tcpEstablished: v['tcp-established'] === true, signal: ctx.signal }) : undefined;
@@ -87,16 +90,6 @@ export const restore: CliCommand = {
     ctx.out(`restored ${result.container.name} (${result.container.id.slice(0, 12)}), ${result.container.state}${took}`);
   },
 };
-
-/** Podman restores only from its own storage: an image of the store or a registry is copied there first. */
-async function intoPodman(ctx: CliContext, text: string): Promise<string> {
-  const ref = parseReference(text);
-  if (ref.kind !== 'store' && ref.kind !== 'registry') return text;
-  const name = podmanNameFor(ref);
-  ctx.note(`copying ${text} into podman as ${name}...`);
-  await copyImage(copyContext(ctx), ref, { kind: 'podman', name }, { signal: ctx.signal });
-  return name;
-}
 
 function sourceOf(arg: string | undefined, file: string | undefined, inPlace: boolean): RestoreSource {
   if (file) {

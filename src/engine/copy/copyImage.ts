@@ -9,7 +9,7 @@ import { openLayout } from '../layout/LayoutStore.js';
 import type { Descriptor } from '../oci/types.js';
 import type { HostFacts } from '../podman/hostFacts.js';
 import type { Podman } from '../podman/Podman.js';
-import { formatReference, type ImageReference } from '../reference.js';
+import { formatReference, parseReference, podmanNameFor, type ImageReference } from '../reference.js';
 import type { Store } from '../store/Store.js';
 import { copyBetweenLayouts, type CopyOptions } from './copyLayout.js';
 import { writeArchive } from './writeArchive.js';
@@ -78,21 +78,36 @@ export async function copyImage(ctx: CopyContext, src: ImageReference, dst: Imag
 }
 
 /**
+ * The podman name of the image `text` (a podman name, store:TAG or docker://HOST/REPO:TAG): podman restores only
+ * from its own storage, so an image of the embedded store or a registry is copied there first, under
+ * podmanNameFor's name (a failed or cancelled copy names nothing in podman).
+ */
+export async function intoPodman(ctx: CopyContext, text: string, options: CopyImageOptions = {}): Promise<string> {
+  const ref = parseReference(text);
+  if (ref.kind !== 'store' && ref.kind !== 'registry') return text;
+  const name = podmanNameFor(ref);
+  options.onProgress?.({ stage: `copying ${text} into podman as ${name}`, bytes: 0, totalBytes: 0 });
+  await copyImage(ctx, ref, { kind: 'podman', name }, options);
+  return name;
+}
+
+/**
  * A pull straight into the destination layout, through a handle of its own: if the pull fails or is
  * cancelled, that handle gives up the blobs it wrote and they are collected at once, so nothing is left.
  */
 async function pullInto(ctx: CopyContext, src: RegistryImageReference, dst: Extract<ImageReference, { kind: 'store' | 'oci' }>, options: CopyImageOptions): Promise<Descriptor> {
   const path = dst.kind === 'store' ? (await ctx.store.layout()).path : dst.path;
   const layout = await openLayout(path, { create: true });
+  let pulled: Descriptor;
   try {
-    return await pullImage(client(ctx, src), src.repository, manifestReference(src), layout, dst.tag, options);
+    pulled = await pullImage(client(ctx, src), src.repository, manifestReference(src), layout, dst.tag, options);
   } catch (err) {
     await layout.close();
     await layout.gc().catch(() => undefined);
     throw err;
-  } finally {
-    await layout.close();
   }
+  await layout.close();
+  return pulled;
 }
 
 function client(ctx: CopyContext, ref: RegistryImageReference): RegistryClient {

@@ -1,4 +1,4 @@
-import { copyImage, parseReference, podmanNameFor, type ArchiveCompression, type CopyContext, type ImageReference } from '../../engine/index.js';
+import { copyImage, intoPodman as intoPodmanEngine, type ArchiveCompression, type CopyContext, type ImageReference } from '../../engine/index.js';
 import { transferReporter } from '../adapters/progress.js';
 import type { Services } from '../services.js';
 import { withProgress } from './runCommand.js';
@@ -26,15 +26,7 @@ export function copyWithProgress(services: Services, title: string, src: ImageRe
   return withProgress(title, (report, signal) => copyReporting(services, src, dst, report, signal, compression));
 }
 
-/**
- * The podman name of the image `ref` (a podman name, store:TAG or docker://HOST/REPO:TAG): podman restores only
- * from its own storage, so an image of the embedded store or a registry is copied there first (a failed or
- * cancelled copy names nothing in podman).
- */
-export async function intoPodman(services: Services, ref: string, report: (message: string) => void, signal: AbortSignal): Promise<string> {
-  const parsed = parseReference(ref);
-  if (parsed.kind !== 'store' && parsed.kind !== 'registry') return ref;
-  const name = podmanNameFor(parsed);
-  await copyReporting(services, parsed, { kind: 'podman', name }, report, signal);
-  return name;
+/** The image `ref` in podman (copied there first from the store or a registry), reporting on `report`. */
+export function intoPodman(services: Services, ref: string, report: (message: string) => void, signal: AbortSignal): Promise<string> {
+  return intoPodmanEngine(copyContext(services, signal), ref, { signal, onProgress: transferReporter(report) });
 }
