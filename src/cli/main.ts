@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import {
   createRegistryClient,
+  DEFAULT_CRIU_STALL_TIMEOUT_MS,
   defaultStorePath,
   describeError,
   findCredentials,
@@ -34,6 +35,7 @@ const EXIT_BY_ERROR: Partial<Record<EngineErrorCode, number>> = {
   CONTAINER_NOT_FOUND: ExitCode.NotFound,
   IMAGE_NOT_FOUND: ExitCode.NotFound,
   CRIU_FAILED: ExitCode.CriuFailed,
+  CRIU_STALLED: ExitCode.CriuFailed,
   CANCELLED: ExitCode.Cancelled,
   INVALID_ARGUMENT: ExitCode.Usage,
 };
@@ -45,6 +47,7 @@ const GLOBAL_HELP = [
   '  --store DIR           the embedded store (env CKPT_STORE; default ~/.local/share/checkpoint-studio/store)',
   '  --authfile FILE       registry credentials (env REGISTRY_AUTH_FILE; default: where podman and docker keep them)',
   '  --insecure-registry H plain HTTP to registry H (host[:port]); loopback registries always get it; repeatable',
+  '  --stall-timeout SEC  stop CRIU when a checkpoint or restore makes no progress for SEC seconds (default 60)',
   '  --verbose, -v         print every podman command and registry request, and its result, to stderr',
   '  --help, -h            help for ckpt or for a command',
 ];
@@ -99,6 +102,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         store: { type: 'string' },
         authfile: { type: 'string' },
         'insecure-registry': { type: 'string', multiple: true },
+        'stall-timeout': { type: 'string' },
         verbose: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -113,6 +117,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     if (n < command.positionals.min || n > command.positionals.max) {
       throw new UsageError(`expected ${command.usage}`);
     }
+    stallSeconds(parsed.values['stall-timeout'] as string | undefined);
   } catch (err) {
     io.stderr(`ckpt ${command.name}: ${(err as Error).message}\n\n${commandHelp(command)}`);
     return ExitCode.Usage;
@@ -126,6 +131,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     podmanPath: (values.podman as string | undefined) ?? io.env.CKPT_PODMAN ?? 'podman',
     globalArgs: podmanStore ? isolatedStoreArgs(podmanStore) : [],
     logger,
+    criuStallTimeoutMs: stallSeconds(values['stall-timeout'] as string | undefined) * 1000,
   });
   const store = new Store((values.store as string | undefined) ?? defaultStorePath(io.env));
   const insecure = new Set((values['insecure-registry'] as string[] | undefined) ?? []);
@@ -164,4 +170,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.stderr(`ckpt ${command.name}: ${describeError(err)}`);
     return isEngineError(err) ? (EXIT_BY_ERROR[err.code] ?? ExitCode.Failed) : ExitCode.Failed;
   }
+}
+
+function stallSeconds(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_CRIU_STALL_TIMEOUT_MS / 1000;
+  const seconds = Number(text);
+  if (!/^\d+$/.test(text) || seconds < 1) throw new UsageError('--stall-timeout must be a whole number of seconds, 1 or more');
+  return seconds;
 }

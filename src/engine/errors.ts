@@ -5,6 +5,8 @@ export type EngineErrorCode =
   | 'PODMAN_FAILED'
   | 'NEEDS_ROOT'
   | 'CRIU_FAILED'
+  /** CRIU (or podman around it) made no progress for the stall timeout and was stopped. */
+  | 'CRIU_STALLED'
   | 'CONTAINER_NOT_FOUND'
   | 'CONTAINER_NOT_RUNNING'
   | 'IMAGE_NOT_FOUND'

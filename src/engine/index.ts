@@ -7,6 +7,8 @@ export { Podman } from './podman/Podman.js';
 export type { PodmanOptions, ProgressOptions, RunOptions } from './podman/exec.js';
 export { isolatedStoreArgs } from './podman/store.js';
 export type { HostFacts } from './podman/hostFacts.js';
+export { CHECK_IMAGE, type HostCheckOptions, type HostCheckReport, type HostCheckStep } from './podman/hostCheck.js';
+export { DEFAULT_CRIU_STALL_TIMEOUT_MS } from './podman/exec.js';
 export { DevContainerLabel, type ContainerState, type ContainerSummary } from './podman/containers.js';
 export type { ArchiveCompression, CheckpointOptions, CheckpointResult, CheckpointTarget } from './podman/checkpoint.js';
 export { isCheckpointAnnotations, type CheckpointImage } from './podman/checkpointImages.js';

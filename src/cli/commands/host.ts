@@ -1,14 +1,20 @@
-import type { CliCommand } from '../command.js';
+import { describeError } from '../../engine/index.js';
+import type { CliCommand, CliContext } from '../command.js';
 import { firstLine, table, toJson } from '../../shared/format.js';
 
 export const host: CliCommand = {
   name: 'host',
-  summary: 'Show this host as checkpoint annotations record it (podman, CRIU, runtime, kernel...)',
-  usage: '[--json]',
-  help: ['--json   print JSON for scripts'],
-  options: { json: { type: 'boolean' } },
+  summary: 'Show this host as checkpoint annotations record it (podman, CRIU, runtime, kernel...); --check proves it works',
+  usage: '[--check] [--json]',
+  help: [
+    '--check  checkpoint and restore a test container for real (a forking shell loop, from a static busybox),',
+    '         timing each step; exits non-zero with the failing step, its cause and CRIU\'s log when it fails',
+    '--json   print JSON for scripts',
+  ],
+  options: { json: { type: 'boolean' }, check: { type: 'boolean' } },
   positionals: { min: 0, max: 0 },
   async run(ctx, values) {
+    if (values.check) return checkHost(ctx, values.json === true);
     const f = await ctx.podman.hostFacts({ signal: ctx.signal });
     if (values.json) return ctx.out(toJson(f));
     const rows: string[][] = [
@@ -26,3 +32,20 @@ export const host: CliCommand = {
     if (f.criuProblem) ctx.note(`warning: ${f.criuProblem}`);
   },
 };
+
+async function checkHost(ctx: CliContext, json: boolean): Promise<void> {
+  if (!json) ctx.out('Checking this host with a real checkpoint and restore:');
+  const report = await ctx.podman.checkHost({
+    signal: ctx.signal,
+    onStep: (step) => {
+      if (!json) ctx.out(`  ${step.ok ? 'ok  ' : 'FAIL'}  ${`${(step.ms / 1000).toFixed(2)} s`.padStart(8)}  ${step.title}${step.ok && step.detail ? `: ${step.detail}` : ''}`);
+    },
+  });
+  const failed = report.steps.find((s) => !s.ok);
+  if (json) {
+    ctx.out(toJson({ ...report, steps: report.steps.map(({ error, ...s }) => (error ? { ...s, error: describeError(error) } : s)) }));
+  } else if (report.ok) {
+    ctx.out(`This host can checkpoint and restore containers (CRIU ${report.criu}, kernel ${report.kernel}).`);
+  }
+  if (failed) throw failed.error;
+}

@@ -13,6 +13,7 @@ import { loadFromLayout, saveToLayout } from './layoutTransfer.js';
 import { watchEvents, type PodmanEvent } from './events.js';
 import { restoreContainer, type RestoreOptions, type RestoreResult, type RestoreSource } from './restore.js';
 import { imageId, readCheckpointContents, volumeNames, withMountedImage } from './checkpointContents.js';
+import { checkHost, type HostCheckOptions, type HostCheckReport } from './hostCheck.js';
 import { execProcesses, type ContainerProcess } from './execProcesses.js';
 import type { CheckpointArchiveSummary } from '../archive/reader.js';
 
@@ -26,6 +27,14 @@ export class Podman {
 
   hostFacts(options?: RunOptions): Promise<HostFacts> {
     return readHostFacts(this.#exec, options);
+  }
+
+  /**
+   * Proves this host can checkpoint and restore by doing it (a forking shell loop, checkpointed into an image
+   * and restored as a copy that must go on counting); every step timed. Needs a static busybox for its image.
+   */
+  checkHost(options?: HostCheckOptions): Promise<HostCheckReport> {
+    return checkHost(this.#exec, options);
   }
 
   /** Host facts for building images: podman's when it runs, else read from the system itself. */

@@ -6,6 +6,8 @@ import type { PodmanExec, ProgressOptions } from './exec.js';
 import { findCheckpointImage, type CheckpointImage } from './checkpointImages.js';
 import { parseStatsOutput, type CheckpointRestoreStats } from './stats.js';
 import { withCriuLog } from './criuLog.js';
+import { runUnderCriuWatchdog } from './criuWatchdog.js';
+import { thawProcessCgroup } from './thaw.js';
 
 export type ArchiveCompression = 'zstd' | 'gzip' | 'none';
 
@@ -79,8 +81,17 @@ export async function checkpointContainer(
   const what = `checkpointing ${found.name}`;
   options.signal?.throwIfAborted();
   options.onStage?.('checkpointing with CRIU');
-  // Not cancellable once started: killing podman mid-dump can leave the container frozen.
-  const stdout = await withCriuLog(what, found.staticDir, 'dump.log', () => exec.podman(args, what));
+  const stdout = await withCriuLog(what, found.staticDir, 'dump.log', async () => exec.podmanOutput(
+    await runUnderCriuWatchdog(exec, {
+      what,
+      args,
+      logName: 'dump.log',
+      staticDir: found.staticDir,
+      recover: async () => void (await thawProcessCgroup(found.pid)),
+      signal: options.signal,
+    }),
+    what,
+  ));
   const stats = parseStatsOutput(stdout);
   options.onStage?.('checking the result');
   const base = { containerId: found.id, containerName: found.name, stats };

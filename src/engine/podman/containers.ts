@@ -36,6 +36,8 @@ export interface ContainerSummary {
   devContainer?: { localFolder: string; configFile?: string; workspaceMount?: string };
   /** The folder holding the container's runtime files (CRIU's dump.log ends up here). */
   staticDir: string;
+  /** The container's first process on the host, 0 when it is not running. */
+  pid: number;
 }
 
 const KNOWN_STATES = new Set<ContainerState>(['running', 'paused', 'created', 'exited', 'stopped']);
@@ -65,6 +67,7 @@ export function parseContainers(json: unknown): ContainerSummary[] {
       labels,
       devContainer: devContainerOf(labels, asArray(c.Mounts)),
       staticDir: str(c.StaticDir),
+      pid: num(s.Pid),
     };
   });
 }

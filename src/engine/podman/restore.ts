@@ -5,6 +5,7 @@ import { EngineError } from '../errors.js';
 import { findContainer, type ContainerSummary } from './containers.js';
 import { findCheckpointImage } from './checkpointImages.js';
 import { withCriuLog } from './criuLog.js';
+import { runUnderCriuWatchdog } from './criuWatchdog.js';
 import type { PodmanExec, ProgressOptions } from './exec.js';
 import { parseStatsOutput, type CheckpointRestoreStats } from './stats.js';
 
@@ -70,11 +71,13 @@ export async function restoreContainer(
   const args = restoreArgs(source, options);
   const what = `restoring ${describeSource(source)}`;
   options.onStage?.('checking before the restore');
-  await preflight(exec, source, options, what);
+  const inPlace = await preflight(exec, source, options, what);
   options.signal?.throwIfAborted();
   options.onStage?.('restoring with CRIU');
-  // Not cancellable once started: killing podman mid-restore can leave a half-made container.
-  const stdout = await withCriuLog(what, undefined, 'restore.log', () => exec.podman(args, what));
+  const stdout = await withCriuLog(what, inPlace?.staticDir, 'restore.log', async () => exec.podmanOutput(
+    await runUnderCriuWatchdog(exec, { what, args, logName: 'restore.log', staticDir: inPlace?.staticDir, signal: options.signal }),
+    what,
+  ));
   const stats = parseStatsOutput(stdout);
   options.onStage?.('checking the result');
   const wanted = stats?.containerId ?? options.name ?? (source.kind === 'container' ? source.nameOrId : undefined);
@@ -88,8 +91,8 @@ export async function restoreContainer(
   return { container, stats };
 }
 
-/** Checks podman would otherwise report late or confusingly. */
-async function preflight(exec: PodmanExec, source: RestoreSource, options: RestoreOptions, what: string): Promise<void> {
+/** Checks podman would otherwise report late or confusingly; returns the container a restore in place brings back. */
+async function preflight(exec: PodmanExec, source: RestoreSource, options: RestoreOptions, what: string): Promise<ContainerSummary | undefined> {
   if (source.kind === 'archive') {
     await access(source.path).catch((cause) => {
       throw new EngineError('INVALID_ARGUMENT', `${what}: cannot read ${source.path}`, { cause, hint: 'check the path' });
@@ -104,7 +107,7 @@ async function preflight(exec: PodmanExec, source: RestoreSource, options: Resto
         hint: 'only a checkpointed container can be restored in place; restore a checkpoint image instead',
       });
     }
-    return;
+    return c;
   }
   const image = await findCheckpointImage(exec, source.ref, options);
   if (!image) {

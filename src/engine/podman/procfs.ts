@@ -1,0 +1,72 @@
+import { readdir, readFile, readlink } from 'node:fs/promises';
+import { basename } from 'node:path';
+
+/** One process as /proc shows it: enough to walk a process tree and recognise CRIU. */
+export interface ProcessInfo {
+  pid: number;
+  ppid: number;
+  cmdline: string[];
+}
+
+/** Every process this user can see, read from /proc in one pass; processes that end mid-read are skipped. */
+export async function listProcesses(): Promise<ProcessInfo[]> {
+  const pids = (await readdir('/proc')).filter((e) => /^\d+$/.test(e)).map(Number);
+  const found = await Promise.all(pids.map(async (pid): Promise<ProcessInfo | undefined> => {
+    try {
+      const [stat, cmdline] = await Promise.all([readFile(`/proc/${pid}/stat`, 'latin1'), readFile(`/proc/${pid}/cmdline`, 'latin1')]);
+      // The command name in parentheses can hold spaces and ')': the fields after the last ')' are fixed.
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      return { pid, ppid, cmdline: cmdline.split('\0').filter(Boolean) };
+    } catch {
+      return undefined;
+    }
+  }));
+  return found.filter((p): p is ProcessInfo => p !== undefined);
+}
+
+/**
+ * CRIU, however it was started: `criu swrk 3` from runc, or through a loader (`ld-linux… /prefix/sbin/criu …`),
+ * where the loader's name is the command name and CRIU's path is an argument.
+ */
+export function isCriu(p: ProcessInfo): boolean {
+  return p.cmdline.slice(0, 4).some((arg) => basename(arg) === 'criu');
+}
+
+/** `pids` and all their descendants, not descending below processes `stopAt` accepts. */
+export function processTree(all: readonly ProcessInfo[], pids: Iterable<number>, stopAt: (p: ProcessInfo) => boolean = () => false): Set<number> {
+  const children = new Map<number, ProcessInfo[]>();
+  for (const p of all) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p]);
+  const byPid = new Map(all.map((p) => [p.pid, p]));
+  const tree = new Set<number>();
+  const queue = [...pids];
+  while (queue.length) {
+    const pid = queue.pop()!;
+    if (tree.has(pid)) continue;
+    tree.add(pid);
+    const p = byPid.get(pid);
+    if (p && stopAt(p)) continue;
+    for (const c of children.get(pid) ?? []) queue.push(c.pid);
+  }
+  return tree;
+}
+
+/** Bytes a process has read and written so far (rchar + wchar); 0 when it is gone or unreadable. */
+export async function ioBytes(pid: number): Promise<number> {
+  try {
+    const io = await readFile(`/proc/${pid}/io`, 'latin1');
+    return Number(/^rchar:\s*(\d+)/m.exec(io)?.[1] ?? 0) + Number(/^wchar:\s*(\d+)/m.exec(io)?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+/** The paths of a process's open files; empty when it is gone or unreadable. */
+export async function openFiles(pid: number): Promise<string[]> {
+  try {
+    const fds = await readdir(`/proc/${pid}/fd`);
+    const links = await Promise.all(fds.map((fd) => readlink(`/proc/${pid}/fd/${fd}`).catch(() => '')));
+    return links.filter((l) => l.startsWith('/'));
+  } catch {
+    return [];
+  }
+}
