@@ -6,7 +6,7 @@ import { parseCriuVersionOutput } from '../criuVersion.js';
 import { EngineError } from '../errors.js';
 import type { PodmanExec, ProcessResult } from './exec.js';
 import { readTail } from './failures.js';
-import { ioBytes, isCriu, listProcesses, openFiles, processTree, type ProcessInfo } from './procfs.js';
+import { ioBytes, isCriu, killQuietly, listProcesses, openFiles, processTree, type ProcessInfo } from './procfs.js';
 
 /** A podman command that runs CRIU: a checkpoint (dump) or a restore. */
 export interface CriuCommand {
@@ -16,8 +16,11 @@ export interface CriuCommand {
   logName: 'dump.log' | 'restore.log';
   /** The container's folder, when known before the command (a checkpoint): its CRIU logs there. */
   staticDir?: string;
-  /** Puts the container back as it was once CRIU is stopped half-way (thaws a checkpointed container). */
-  recover?: () => Promise<void>;
+  /**
+   * Puts things back as they were once CRIU was stopped half-way and podman has ended: thaws a checkpointed
+   * container, removes the container a restore was making. `logPath` is the stopped CRIU's log.
+   */
+  recover?: (stopped: { logPath?: string }) => Promise<void>;
   signal?: AbortSignal;
 }
 
@@ -26,10 +29,22 @@ const TICK_MS = 1000;
 const PODMAN_GRACE_MS = 20_000;
 
 interface Progress {
-  /** Changes whenever anything moved. */
-  fingerprint: string;
   criuPids: number[];
   logPath?: string;
+  /** Bytes CRIU read and wrote, its log's size and its images' total size: any change is progress. */
+  criuSignals: number[];
+  /** Bytes podman and runc read and wrote: progress only in larger steps, as Go's runtime ticks over a few bytes. */
+  podmanIo: number;
+}
+
+/** Podman's own work (committing an image, writing an archive) moves at least this much between ticks. */
+const PODMAN_IO_STEP = 64 * 1024;
+
+function moved(before: Progress | undefined, now: Progress): boolean {
+  return !before
+    || before.criuPids.join() !== now.criuPids.join()
+    || before.criuSignals.join() !== now.criuSignals.join()
+    || now.podmanIo - before.podmanIo >= PODMAN_IO_STEP;
 }
 
 /**
@@ -51,7 +66,7 @@ export async function runUnderCriuWatchdog(exec: PodmanExec, command: CriuComman
     if (outcome) throw outcome.error;
     const now = await progress(command, child.pid, earlier);
     const aborted = command.signal?.aborted === true;
-    if (!aborted && now.fingerprint !== last?.fingerprint) {
+    if (!aborted && moved(last, now)) {
       last = now;
       lastChange = Date.now();
       continue;
@@ -75,11 +90,14 @@ async function progress(command: CriuCommand, podmanPid: number | undefined, ear
   const criuPids = ours.map(([pid]) => pid);
   const logPath = ours.flatMap(([, open]) => open).find((f) => basename(f) === command.logName)
     ?? (command.staticDir ? join(command.staticDir, command.logName) : undefined);
-  // CRIU's own children are the container's processes during a restore: their I/O is not CRIU's progress.
-  const tree = processTree(all, [...(podmanPid ? [podmanPid] : []), ...criuPids], (p: ProcessInfo) => criuPids.includes(p.pid));
-  const io = await Promise.all([...tree].map(ioBytes));
-  const sizes = logPath ? await folderSizes(logPath) : [];
-  return { fingerprint: [criuPids.join(','), io.reduce((a, b) => a + b, 0), ...sizes].join(' '), criuPids, logPath };
+  // Below CRIU are the container's processes during a restore: their I/O is not CRIU's progress.
+  const podmanTree = [...processTree(all, podmanPid ? [podmanPid] : [], (p: ProcessInfo) => isCriu(p))].filter((pid) => !files.has(pid));
+  const [criuIo, podmanIo, sizes] = await Promise.all([
+    Promise.all(criuPids.map(ioBytes)),
+    Promise.all(podmanTree.map(ioBytes)),
+    logPath ? folderSizes(logPath) : [],
+  ]);
+  return { criuPids, logPath, criuSignals: [...criuIo, ...sizes], podmanIo: podmanIo.reduce((a, b) => a + b, 0) };
 }
 
 /** The log's size and the total size of the CRIU images beside it (`checkpoint/`). */
@@ -99,23 +117,24 @@ async function stop(
   done: Promise<unknown>,
 ): Promise<void> {
   // Ending CRIU makes runc and podman fail and clean up; ending podman first could leave CRIU holding the container.
-  if (now.criuPids.length) for (const pid of now.criuPids) killQuietly(pid);
+  // CRIU's children are the processes a restore was rebuilding: half-made, they go with it.
+  if (now.criuPids.length) for (const pid of processTree(await listProcesses(), now.criuPids)) killQuietly(pid);
   else child.kill('SIGTERM');
-  await command.recover?.().catch(() => undefined);
-  const finished = await Promise.race([done.then(() => true), sleep(PODMAN_GRACE_MS).then(() => false)]);
-  if (!finished) {
+  if (!(await within(done, PODMAN_GRACE_MS))) {
     exec.logger.warn(`  podman did not end ${PODMAN_GRACE_MS / 1000} s after CRIU: ending it`);
     child.kill('SIGKILL');
-    await Promise.race([done, sleep(5000)]);
+    await within(done, 5000);
   }
-  await command.recover?.().catch(() => undefined);
+  await command.recover?.({ logPath: now.logPath }).catch((err: unknown) => exec.logger.warn(`  could not put things back: ${(err as Error).message}`));
 }
 
-function killQuietly(pid: number): void {
+/** Whether `promise` settles within `ms`; the timer is cleared either way, so it never holds the process open. */
+async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  const timer = new AbortController();
   try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    // Already gone: nothing to stop.
+    return await Promise.race([promise.then(() => true), sleep(ms, false, { signal: timer.signal })]);
+  } finally {
+    timer.abort();
   }
 }
 
@@ -131,7 +150,7 @@ async function stallError(exec: PodmanExec, command: CriuCommand, now: Progress,
   const who = now.criuPids.length ? `${criu} made no progress` : `podman made no progress (${criu} never started)`;
   const log = now.logPath ? await readTail(now.logPath) : undefined;
   return new EngineError('CRIU_STALLED', `${command.what}: ${who} for ${seconds} s on kernel ${release()} and was stopped`, {
-    hint: `the container was left as it was. Run \`ckpt host --check\` (VS Code: "Checkpoint: Check This Host") to test this CRIU on this kernel; `
+    hint: `${command.logName === 'dump.log' ? 'the container was left running as it was' : 'nothing was restored'}. Run \`ckpt host --check\` (VS Code: "Checkpoint: Check This Host") to test this CRIU on this kernel; `
       + 'a CRIU release newer than this one may support it. A larger stall timeout (--stall-timeout, checkpointStudio.criu.stallTimeoutSeconds) only helps a host that is very slow',
     log,
     logPath: now.logPath,

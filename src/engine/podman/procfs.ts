@@ -26,10 +26,10 @@ export async function listProcesses(): Promise<ProcessInfo[]> {
 
 /**
  * CRIU, however it was started: `criu swrk 3` from runc, or through a loader (`ld-linux… /prefix/sbin/criu …`),
- * where the loader's name is the command name and CRIU's path is an argument.
+ * where CRIU's path is an argument. Once at work CRIU retitles itself over its arguments ("criu: dump --rpc …").
  */
 export function isCriu(p: ProcessInfo): boolean {
-  return p.cmdline.slice(0, 4).some((arg) => basename(arg) === 'criu');
+  return p.cmdline.slice(0, 4).some((arg) => basename(arg) === 'criu' || arg.startsWith('criu: '));
 }
 
 /** `pids` and all their descendants, not descending below processes `stopAt` accepts. */
@@ -68,5 +68,21 @@ export async function openFiles(pid: number): Promise<string[]> {
     return links.filter((l) => l.startsWith('/'));
   } catch {
     return [];
+  }
+}
+
+/** Processes in a cgroup whose path names `id` (a container's cgroups carry its ID): a half-restored container's. */
+export async function processesInCgroupsOf(id: string): Promise<number[]> {
+  const pids = (await readdir('/proc')).filter((e) => /^\d+$/.test(e)).map(Number);
+  const inside = await Promise.all(pids.map((pid) => readFile(`/proc/${pid}/cgroup`, 'utf8').then((t) => t.includes(id), () => false)));
+  return pids.filter((_, i) => inside[i]);
+}
+
+/** SIGKILL, for a process that may have ended already. */
+export function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // Already gone: nothing to stop.
   }
 }

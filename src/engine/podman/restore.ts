@@ -1,11 +1,12 @@
 import { access } from 'node:fs/promises';
-import { isAbsolute } from 'node:path';
+import { basename, dirname, isAbsolute } from 'node:path';
 import { PodmanAnnotation } from '../annotations.js';
 import { EngineError } from '../errors.js';
 import { findContainer, type ContainerSummary } from './containers.js';
 import { findCheckpointImage } from './checkpointImages.js';
 import { withCriuLog } from './criuLog.js';
 import { runUnderCriuWatchdog } from './criuWatchdog.js';
+import { killQuietly, processesInCgroupsOf } from './procfs.js';
 import type { PodmanExec, ProgressOptions } from './exec.js';
 import { parseStatsOutput, type CheckpointRestoreStats } from './stats.js';
 
@@ -75,7 +76,21 @@ export async function restoreContainer(
   options.signal?.throwIfAborted();
   options.onStage?.('restoring with CRIU');
   const stdout = await withCriuLog(what, inPlace?.staticDir, 'restore.log', async () => exec.podmanOutput(
-    await runUnderCriuWatchdog(exec, { what, args, logName: 'restore.log', staticDir: inPlace?.staticDir, signal: options.signal }),
+    await runUnderCriuWatchdog(exec, {
+      what,
+      args,
+      logName: 'restore.log',
+      staticDir: inPlace?.staticDir,
+      // A restore from an image or archive was making a new container: a half-made one must not stay behind.
+      recover: inPlace ? undefined : async ({ logPath }) => {
+        const id = logPath ? containerIdOfFolder(dirname(logPath)) : undefined;
+        if (!id) return;
+        // CRIU restores the root task beside itself, not below it: the cgroup is where the half-made tasks are.
+        for (const pid of await processesInCgroupsOf(id)) killQuietly(pid);
+        await exec.podman(['rm', '-f', '-t', '0', '--ignore', '--', id], `removing the half-restored container ${id.slice(0, 12)}`, { signal: AbortSignal.timeout(30_000) });
+      },
+      signal: options.signal,
+    }),
     what,
   ));
   const stats = parseStatsOutput(stdout);
@@ -131,4 +146,10 @@ function describeSource(source: RestoreSource): string {
   if (source.kind === 'image') return source.ref;
   if (source.kind === 'archive') return source.path;
   return source.nameOrId;
+}
+
+/** The container a runtime folder belongs to: podman keeps them as `…/overlay-containers/<64-hex ID>/userdata`. */
+export function containerIdOfFolder(folder: string): string | undefined {
+  const id = basename(dirname(folder));
+  return basename(folder) === 'userdata' && /^[0-9a-f]{64}$/.test(id) ? id : undefined;
 }
