@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { ckpt, ckptWith } from '../support/cli.js';
 import {
   ensureStack,
+  hostCriu,
   podman,
   readCounter,
   removeContainers,
@@ -56,15 +57,16 @@ describe('ckpt CLI (real podman + CRIU)', { concurrency: false }, () => {
     assert.equal(images.code, 0, images.stderr);
     const row = images.stdout.split('\n').find((l) => l.startsWith(image));
     assert.ok(row, images.stdout);
-    assert.match(row, new RegExp(`${name}\\s+4\\.1\\.1`));
+    const criu = hostCriu();
+    assert.match(row, new RegExp(`${name}\\s+${criu.text.replaceAll('.', '\\.')}`));
 
     const human = ckpt('inspect', image);
     assert.equal(human.code, 0, human.stderr);
-    assert.match(human.stdout, /CRIU\s+4\.1\.1\n/);
+    assert.match(human.stdout, new RegExp(`CRIU\\s+${criu.text.replaceAll('.', '\\.')}\\n`));
     assert.match(human.stdout, new RegExp(`Name\\s+${name}\\n`));
     assert.match(human.stdout, /Runtime\s+runc\n/);
     const json = JSON.parse(ckpt('inspect', image, '--json').stdout) as { annotations: Record<string, string> };
-    assert.equal(json.annotations['io.podman.annotations.checkpoint.criu.version'], '40101');
+    assert.equal(json.annotations['io.podman.annotations.checkpoint.criu.version'], criu.number);
 
     const taken = ckpt('restore', image);
     assert.equal(taken.code, 1);
@@ -133,5 +135,25 @@ describe('ckpt CLI (real podman + CRIU)', { concurrency: false }, () => {
     const help = ckpt('restore', '--help');
     assert.equal(help.code, 0);
     assert.match(help.stdout, /Usage: ckpt restore/);
+    const badStall = ckpt('checkpoint', name, '--image', 'localhost/x:3', '--stall-timeout', '0');
+    assert.equal(badStall.code, 2);
+    assert.match(badStall.stderr, /--stall-timeout must be a whole number of seconds/);
+  });
+
+  it('host --check proves this host by a real checkpoint and restore, timing each step, and leaves nothing', TIMEOUT, async () => {
+    const before = await podman('ps', '-a', '-q');
+    const r = ckpt('host', '--check');
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    const steps = r.stdout.split('\n').filter((l) => /^ {2}(ok|FAIL) /.test(l));
+    assert.ok(steps.length >= 7, r.stdout);
+    for (const line of steps) assert.match(line, /^ {2}ok {4} +\d+\.\d\d s {2}\S/);
+    assert.match(r.stdout, /copy goes on from the checkpoint: from \d+ \(checkpointed at \d+\) to \d+/);
+    assert.match(r.stdout, new RegExp(`CRIU ${hostCriu().text.replaceAll('.', '\\.')}, kernel `));
+    const json = JSON.parse(ckpt('host', '--check', '--json').stdout) as { ok: boolean; criu: string; steps: { ok: boolean; ms: number }[] };
+    assert.equal(json.ok, true);
+    assert.equal(json.criu, hostCriu().text);
+    assert.ok(json.steps.every((s) => s.ok && s.ms >= 0));
+    assert.equal(await podman('ps', '-a', '-q'), before, 'the check left containers behind');
+    assert.equal(await podman('images', '-q', '--filter', 'reference=localhost/ckpt-check-*'), '', 'the check left its checkpoint image');
   });
 });

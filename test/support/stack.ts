@@ -1,8 +1,8 @@
 /**
- * The real checkpoint stack for integration tests: podman + runc + CRIU 4.1.1 (installed by
- * scripts/host-setup.sh, whose env.sh the test script sources) with an isolated podman store.
+ * The real checkpoint stack for integration tests: podman + runc + the CRIU scripts/criu-setup.sh proved on
+ * this kernel (the test script sources the setup's env.sh), with an isolated podman store.
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, copyFileSync, existsSync } from 'node:fs';
 import { after, before } from 'node:test';
 import { tmpdir } from 'node:os';
@@ -55,6 +55,15 @@ export function stackEnvironment(): Record<string, string> {
   const env: Record<string, string> = {};
   for (const key of ['PATH', 'CONTAINERS_CONF']) if (process.env[key]) env[key] = process.env[key]!;
   return env;
+}
+
+/** CRIU as this host has it, read from the binary itself: tests never pin a version, the setup picks it by proof. */
+export function hostCriu(): { text: string; number: string } {
+  const out = execFileSync('criu', ['--version']).toString();
+  const [, maj, min, patch] = /Version: (\d+)\.(\d+)(?:\.(\d+))?/.exec(out) ?? [];
+  if (!maj) throw new Error(`criu --version printed no version: ${out}`);
+  const text = `${maj}.${min}.${patch ?? 0}`;
+  return { text, number: String(Number(maj) * 10000 + Number(min) * 100 + Number(patch ?? 0)) };
 }
 
 let ready: Promise<void> | undefined;

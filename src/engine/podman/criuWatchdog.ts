@@ -76,9 +76,11 @@ export async function runUnderCriuWatchdog(exec: PodmanExec, command: CriuComman
     exec.logger.warn(aborted
       ? `  cancelled: stopping ${now.criuPids.length ? `CRIU (PID ${now.criuPids.join(', ')})` : 'podman'}`
       : `  no progress for ${Math.round(stalledFor / 1000)} s: stopping ${now.criuPids.length ? `CRIU (PID ${now.criuPids.join(', ')})` : 'podman'}`);
+    // Read before recovery: a restore's log goes with the half-made container's folder.
+    const log = now.logPath ? await readTail(now.logPath) : undefined;
     await stop(exec, command, child, now, done);
     if (aborted) throw new EngineError('CANCELLED', `cancelled: ${command.what}`, { cause: command.signal?.reason });
-    throw await stallError(exec, command, now, stalledFor);
+    throw await stallError(exec, command, now, stalledFor, log);
   }
 }
 
@@ -138,7 +140,7 @@ async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
   }
 }
 
-async function stallError(exec: PodmanExec, command: CriuCommand, now: Progress, stalledFor: number): Promise<EngineError> {
+async function stallError(exec: PodmanExec, command: CriuCommand, now: Progress, stalledFor: number, log: string | undefined): Promise<EngineError> {
   const versionOutput = await exec.runProgram('criu', ['--version']).then((r) => r.stdout + r.stderr, () => '');
   let criu = 'CRIU';
   try {
@@ -148,11 +150,11 @@ async function stallError(exec: PodmanExec, command: CriuCommand, now: Progress,
   }
   const seconds = Math.round(stalledFor / 1000);
   const who = now.criuPids.length ? `${criu} made no progress` : `podman made no progress (${criu} never started)`;
-  const log = now.logPath ? await readTail(now.logPath) : undefined;
+  const logKept = now.logPath !== undefined && (await stat(now.logPath).then(() => true, () => false));
   return new EngineError('CRIU_STALLED', `${command.what}: ${who} for ${seconds} s on kernel ${release()} and was stopped`, {
     hint: `${command.logName === 'dump.log' ? 'the container was left running as it was' : 'nothing was restored'}. Run \`ckpt host --check\` (VS Code: "Checkpoint: Check This Host") to test this CRIU on this kernel; `
       + 'a CRIU release newer than this one may support it. A larger stall timeout (--stall-timeout, checkpointStudio.criu.stallTimeoutSeconds) only helps a host that is very slow',
     log,
-    logPath: now.logPath,
+    logPath: logKept ? now.logPath : undefined,
   });
 }
