@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { describeError, EngineError } from '../../src/engine/index.js';
-import { classifyPodmanFailure, criuLogPath, lastErrorLine, readTail } from '../../src/engine/podman/failures.js';
+import { classifyPodmanFailure, criuCause, criuLogPath, lastErrorLine, readTail } from '../../src/engine/podman/failures.js';
 
 describe('podman failures', () => {
   const cases: [string, string][] = [
@@ -47,6 +47,28 @@ describe('podman failures', () => {
     assert.equal(err.log!.split('\n').length, 25);
     assert.match(err.log!, /line 99$/);
     assert.match(describeError(err), /Next step: .*\n--- .*dump\.log \(last lines\) ---\n/);
+  });
+
+  it('finds the cause in CRIU 4.2\'s log: past its early rlimit error, far above its closing summaries', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ckpt-unit-'));
+    after(() => rmSync(dir, { recursive: true, force: true }));
+    const log = join(dir, 'dump.log');
+    const lines = [
+      '(00.047957) Error (criu/util.c:1534): rlimit: Can\'t setup RLIMIT_NOFILE for self: Operation not permitted',
+      ...Array.from({ length: 1100 }, (_, i) => `(00.1${i}) dumping ${i}`),
+      '(00.186233) Error (criu/sk-inet.c:200): inet: Connected TCP socket, consider using --tcp-established option.',
+      '(00.186248) Error (criu/cr-dump.c:1545): Dump files (pid: 3213) failed with -1',
+      ...Array.from({ length: 20 }, (_, i) => `(00.2${i}) \tUnseizing ${i} into 1`),
+      '(00.245004) Error (criu/cr-dump.c:1975): Dumping FAILED.',
+    ];
+    writeFileSync(log, lines.join('\n') + '\n');
+    const err = await classifyPodmanFailure('checkpointing web', `Error: criu failed: type NOTIFY errno 0\nlog file: ${log}\n`);
+    assert.equal(err.message, 'checkpointing web: CRIU failed: inet: Connected TCP socket, consider using --tcp-established option.');
+    assert.match(err.hint!, /--tcp-established/);
+    assert.equal(err.log!.split('\n').length, 25, 'the log shown is still only its last lines');
+    assert.match(err.log!, /Dumping FAILED\.$/);
+    assert.equal(criuCause('(0.1) Error (criu/cr-dump.c:1975): Dumping FAILED.'), 'Dumping FAILED.', 'a summary is better than nothing');
+    assert.equal(criuCause('no errors here'), undefined);
   });
 
   it('reads nothing from a missing log', async () => {

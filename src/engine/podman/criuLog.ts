@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { isEngineError } from '../errors.js';
-import { criuFailure, readTail } from './failures.js';
+import { criuFailure, readCriuLogEnd } from './failures.js';
 
 /**
  * Runs a checkpoint or restore; when CRIU fails and podman's message named no log, attaches the tail of the
@@ -17,7 +17,7 @@ export async function withCriuLog<T>(
   } catch (err) {
     if (!isEngineError(err, 'CRIU_FAILED') || err.logPath || !staticDir) throw err;
     const logPath = join(staticDir, logName);
-    const log = await readTail(logPath);
+    const log = await readCriuLogEnd(logPath);
     if (!log) throw err;
     throw criuFailure(what, log, logPath);
   }

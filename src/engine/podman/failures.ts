@@ -3,6 +3,8 @@ import { EngineError, type EngineErrorCode } from '../errors.js';
 
 const TAIL_LINES = 25;
 const TAIL_BYTES = 64 * 1024;
+/** Where the cause of a CRIU failure is looked for: CRIU 4.2 writes a thousand lines between cause and end. */
+const CAUSE_BYTES = 512 * 1024;
 
 interface Rule {
   pattern: RegExp;
@@ -67,7 +69,7 @@ export async function classifyPodmanFailure(what: string, stderr: string): Promi
   const message = `${what}: ${reason || 'podman failed without a message'}`;
   if (rule?.code === 'CRIU_FAILED') {
     const logPath = criuLogPath(text);
-    const log = logPath ? await readTail(logPath) : undefined;
+    const log = logPath ? await readCriuLogEnd(logPath) : undefined;
     return log ? criuFailure(what, log, logPath) : new EngineError('CRIU_FAILED', message, { hint: rule.hint, log: tail(text) });
   }
   return new EngineError(rule?.code ?? 'PODMAN_FAILED', message, {
@@ -76,11 +78,27 @@ export async function classifyPodmanFailure(what: string, stderr: string): Promi
   });
 }
 
-/** A CRIU failure explained from its own log: the first error CRIU wrote, and a next step that fits it. */
-export function criuFailure(what: string, log: string, logPath: string | undefined): EngineError {
-  const firstError = /Error \([^)]*\):\s*(.+)/.exec(log)?.[1]?.trim();
-  const message = `${what}: CRIU failed${firstError ? `: ${firstError}` : ''}`;
-  return new EngineError('CRIU_FAILED', message, { hint: criuHint(firstError ?? log), log, logPath });
+/**
+ * A CRIU failure explained from the end of its own log (`logEnd`, up to the last {@link CAUSE_BYTES}): the
+ * cause, a next step that fits it, and the last lines.
+ */
+export function criuFailure(what: string, logEnd: string, logPath: string | undefined): EngineError {
+  const cause = criuCause(logEnd);
+  const message = `${what}: CRIU failed${cause ? `: ${cause}` : ''}`;
+  return new EngineError('CRIU_FAILED', message, { hint: criuHint(cause ?? logEnd), log: tail(logEnd), logPath });
+}
+
+// Error lines that say only that something failed (CRIU 4.2 ends with them), or that CRIU survives.
+const SUMMARY_ERROR = /FAILED\.?$|failed with -?\d+$|^rlimit: /;
+
+/**
+ * The line that says why CRIU failed. CRIU 4.1 logs it as the first "Error (file:line): …"; 4.2 also writes an
+ * early harmless rlimit error and ends with summaries ("Dump files (pid: N) failed with -1", "Dumping FAILED."),
+ * so the first error that is neither is the cause, and the last summary only when there is nothing else.
+ */
+export function criuCause(log: string): string | undefined {
+  const errors = [...log.matchAll(/Error \([^)]*\):\s*(.+)/g)].map((m) => m[1]!.trim());
+  return errors.find((e) => !SUMMARY_ERROR.test(e)) ?? errors.at(-1);
 }
 
 function criuHint(text: string): string {
@@ -110,13 +128,18 @@ export function tail(text: string, lines = TAIL_LINES): string {
   return text.split('\n').slice(-lines).join('\n');
 }
 
-/** Reads only the end of a possibly large log file; undefined when it is not readable. */
-export async function readTail(path: string, lines = TAIL_LINES): Promise<string | undefined> {
+/** The end of a CRIU log, long enough to hold the cause of a failure; undefined when it is not readable. */
+export function readCriuLogEnd(path: string): Promise<string | undefined> {
+  return readTail(path, Infinity, CAUSE_BYTES);
+}
+
+/** Reads only the end of a possibly large log file (its last `bytes`); undefined when it is not readable. */
+export async function readTail(path: string, lines = TAIL_LINES, bytes = TAIL_BYTES): Promise<string | undefined> {
   try {
     const { size } = await stat(path);
     const fh = await open(path, 'r');
     try {
-      const length = Math.min(size, TAIL_BYTES);
+      const length = Math.min(size, bytes);
       const buf = Buffer.alloc(length);
       await fh.read(buf, 0, length, size - length);
       return tail(buf.toString('utf8').trimEnd(), lines);
