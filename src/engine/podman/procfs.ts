@@ -29,8 +29,12 @@ export async function listProcesses(): Promise<ProcessInfo[]> {
  * where CRIU's path is an argument. Once at work CRIU retitles itself over its arguments ("criu: dump --rpc …").
  */
 export function isCriu(p: ProcessInfo): boolean {
-  return p.cmdline.slice(0, 4).some((arg) => basename(arg) === 'criu' || arg.startsWith('criu: '));
+  const [first = '', ...rest] = p.cmdline;
+  const program = /^ld-linux/.test(basename(first)) ? rest.find((arg, i) => !arg.startsWith('--') && !LOADER_OPTIONS_WITH_VALUE.has(rest[i - 1] ?? '')) : first;
+  return program !== undefined && (basename(program) === 'criu' || program.startsWith('criu: '));
 }
+
+const LOADER_OPTIONS_WITH_VALUE = new Set(['--library-path', '--preload', '--argv0', '--audit', '--inhibit-rpath']);
 
 /** `pids` and all their descendants, not descending below processes `stopAt` accepts. */
 export function processTree(all: readonly ProcessInfo[], pids: Iterable<number>, stopAt: (p: ProcessInfo) => boolean = () => false): Set<number> {
