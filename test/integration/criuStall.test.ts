@@ -126,6 +126,22 @@ describe('CRIU stall watchdog (real podman + CRIU, CRIU frozen mid-operation)', 
     await waitForCounter(copy, first + 5);
   });
 
+  it('a big checkpoint that keeps writing is never cut off, however short the stall timeout', TIMEOUT, async () => {
+    const name = uniqueName('stall-big');
+    const image = `localhost/${name}:ckpt`;
+    res.containers.push(name);
+    res.images.push(image);
+    // 256 MB of touched memory: CRIU writes for seconds, then podman packs the image with no CRIU running.
+    await podman('run', '-d', '--name', name, '--label', TEST_LABEL, BASE_IMAGE, 'sh', '-c',
+      'x=$(head -c 256000000 /dev/zero | tr "\\0" x); touch /tmp/ready; while :; do sleep 1; done');
+    for (let i = 0; i < 600 && !(await podman('exec', name, 'ls', '/tmp').catch(() => '')).includes('ready'); i++) await sleep(100);
+    const hasty = testPodman({ criuStallTimeoutMs: 1000 });
+    const started = Date.now();
+    const result = await hasty.checkpoint(name, { kind: 'image', name: image });
+    assert.ok(result.image && result.image.size > 200_000_000, `image of ${result.image?.size} bytes`);
+    assert.ok(Date.now() - started > 1000, 'the checkpoint was too quick to prove anything');
+  });
+
   it('cancel ends a stalled checkpoint at once, long before the stall timeout, and the container runs on', TIMEOUT, async () => {
     const { name, stopAt, armed } = await stallable('stall-cancel');
     const patient = testPodman({ criuStallTimeoutMs: 300_000 });
