@@ -1,21 +1,16 @@
 /**
- * Fault injection on real podman + CRIU: CRIU is frozen (SIGSTOP) in the middle of a checkpoint or a restore, and
- * the engine's watchdog must report it, stop CRIU and leave the container as it was.
- *
- * CRIU is frozen at an exact point through its own action scripts: the container carries runc's `org.criu.config`
- * annotation naming a CRIU config file whose `action-script` stops the CRIU that runs it, at the action named in a
- * trigger file (once). post-dump: the container is frozen and dumped; post-restore: the tasks are rebuilt, not resumed.
+ * Fault injection on real podman + CRIU: CRIU is frozen (SIGSTOP) in the middle of a checkpoint or a restore
+ * (test/support/criuFault.ts), and the engine's watchdog must report it, stop CRIU and leave the container as it was.
  */
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { release } from 'node:os';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isEngineError, type EngineError } from '../../src/engine/index.js';
 import { isCriu, listProcesses } from '../../src/engine/podman/procfs.js';
 import { freezerFiles } from '../../src/engine/podman/thaw.js';
-import { COUNTER_SCRIPT } from '../support/counter.js';
+import { startStallableCounter } from '../support/criuFault.js';
 import {
   BASE_IMAGE,
   hostCriu,
@@ -32,18 +27,6 @@ const STALL_MS = 5000;
 const TIMEOUT = { timeout: 120_000 };
 const engine = testPodman({ criuStallTimeoutMs: STALL_MS });
 
-const STOP_SCRIPT = `#!/bin/sh
-dir=$(dirname "$0")
-[ "$CRTOOLS_SCRIPT_ACTION" = "$(cat "$dir/stop-at" 2>/dev/null)" ] || exit 0
-rm -f "$dir/stop-at"
-p=$PPID
-while [ "$p" -gt 1 ]; do
-  # CRIU retitles itself "criu: dump --rpc ..." once at work.
-  if tr '\\0' ' ' < /proc/$p/cmdline | grep -q 'criu: \\|/criu swrk'; then kill -STOP "$p"; exit 0; fi
-  p=$(cut -d' ' -f4 /proc/$p/stat)
-done
-`;
-
 async function criuProcesses(): Promise<number[]> {
   return (await listProcesses()).filter(isCriu).map((p) => p.pid);
 }
@@ -56,20 +39,12 @@ async function freezerStates(containerPid: number): Promise<string[]> {
 describe('CRIU stall watchdog (real podman + CRIU, CRIU frozen mid-operation)', { concurrency: false }, () => {
   const res = testResources();
 
-  /** A counting container whose CRIU runs the stop script; `stopAt` arms it for one action. */
+  /** A counting container whose CRIU can be frozen, with its image names registered for cleanup. */
   async function stallable(prefix: string) {
-    const config = join(res.dir, 'criu.conf');
-    if (!existsSync(config)) {
-      writeFileSync(join(res.dir, 'stop-criu.sh'), STOP_SCRIPT);
-      chmodSync(join(res.dir, 'stop-criu.sh'), 0o755);
-      writeFileSync(config, `action-script ${join(res.dir, 'stop-criu.sh')}\n`);
-    }
     const name = uniqueName(prefix);
     res.containers.push(name, `${name}-copy`);
     res.images.push(`localhost/${name}:stalled`, `localhost/${name}:ckpt`);
-    await podman('run', '-d', '--name', name, '--label', TEST_LABEL, '--annotation', `org.criu.config=${config}`, BASE_IMAGE, 'sh', '-c', COUNTER_SCRIPT);
-    await waitForCounter(name, 10);
-    return { name, stopAt: (action: string) => writeFileSync(join(res.dir, 'stop-at'), action), armed: () => existsSync(join(res.dir, 'stop-at')) };
+    return { name, ...(await startStallableCounter(name, res.dir)) };
   }
 
   function assertStalled(err: unknown, what: RegExp): true {
