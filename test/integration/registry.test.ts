@@ -21,7 +21,7 @@ import {
 } from '../../src/engine/index.js';
 import { ckptWith } from '../support/cli.js';
 import { startFaultProxy, startRegistry, type TestRegistry } from '../support/registry.js';
-import { podman, readCounter, startCounter, testPodman, testResources, uniqueName, waitForCounter } from '../support/stack.js';
+import { hostCriuPattern, podman, readCounter, startCounter, testPodman, testResources, uniqueName, waitForCounter } from '../support/stack.js';
 
 const engine = testPodman();
 const TIMEOUT = { timeout: 180_000 };
@@ -144,7 +144,7 @@ describe('registries', { concurrency: false }, () => {
       assert.equal(pushed.code, 0, pushed.stderr);
       const listed = ckptWith(env, 'registry', 'ls', `${reg.host}/cli/web`, ...auth);
       assert.equal(listed.code, 0, listed.stderr);
-      assert.match(listed.stdout, new RegExp(`${ref.replace(/[.]/g, '\\.')}\\s+${counter}\\s+4\\.1\\.1.*checkpoint`));
+      assert.match(listed.stdout, new RegExp(`${ref.replace(/[.]/g, '\\.')}\\s+${counter}\\s+${hostCriuPattern()}.*checkpoint`));
       const inspected = ckptWith(env, 'inspect', `docker://${ref}`, '--json', ...auth);
       assert.equal(JSON.parse(inspected.stdout).annotations[NAME], counter);
       assert.equal(ckptWith(env, 'registry', 'rm', ref, ...auth).code, 0);

@@ -66,6 +66,11 @@ export function hostCriu(): { text: string; number: string } {
   return { text, number: String(Number(maj) * 10000 + Number(min) * 100 + Number(patch ?? 0)) };
 }
 
+/** The host's CRIU version ("4.2.1") as a regular expression source, for matching it in output. */
+export function hostCriuPattern(): string {
+  return hostCriu().text.replaceAll('.', '\\.');
+}
+
 let ready: Promise<void> | undefined;
 
 /** Builds the offline busybox base image once per store and removes containers left by earlier runs. */
