@@ -3,5 +3,6 @@
 set -euo pipefail
 source "$(dirname "$0")/prepare.sh"
 npm run --silent typecheck
-# One file at a time: the tests share one podman store, and CRIU and the workbench are CPU-heavy on 2 cores.
-node --test --test-concurrency=1 out/test/unit out/test/integration out/test/vscode out/test/e2e
+# One file at a time (the tests share one podman store, and CRIU and the workbench are CPU-heavy on 2 cores),
+# each under a hard timeout that also ends the podman, CRIU and browser processes it started.
+node scripts/run-tests.mjs out/test/unit out/test/integration out/test/vscode out/test/e2e
