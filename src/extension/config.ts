@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { ArchiveCompression } from '../engine/index.js';
+import { DEFAULT_CRIU_STALL_TIMEOUT_MS, type ArchiveCompression } from '../engine/index.js';
 
 export interface Settings {
   podmanPath: string;
@@ -11,6 +11,8 @@ export interface Settings {
   storePath: string;
   /** Where Pull puts checkpoint images. */
   pullDestination: 'podman' | 'store';
+  /** A checkpoint or restore whose CRIU shows no progress this long is stopped. */
+  criuStallTimeoutSeconds: number;
 }
 
 export function readSettings(): Settings {
@@ -27,10 +29,11 @@ export function readSettings(): Settings {
     exportCompression: c.get<ArchiveCompression>('export.compression') ?? 'zstd',
     storePath: c.get<string>('storePath') ?? '',
     pullDestination: c.get<'podman' | 'store'>('pull.destination') === 'store' ? 'store' : 'podman',
+    criuStallTimeoutSeconds: Math.max(1, c.get<number>('criu.stallTimeoutSeconds') ?? DEFAULT_CRIU_STALL_TIMEOUT_MS / 1000),
   };
 }
 
 /** Settings that change how podman is run or where the store is; a change rebuilds both. */
 export function affectsPodman(e: vscode.ConfigurationChangeEvent): boolean {
-  return ['podmanPath', 'podmanGlobalArgs', 'podmanEnvironment', 'storePath'].some((k) => e.affectsConfiguration(`checkpointStudio.${k}`));
+  return ['podmanPath', 'podmanGlobalArgs', 'podmanEnvironment', 'storePath', 'criu.stallTimeoutSeconds'].some((k) => e.affectsConfiguration(`checkpointStudio.${k}`));
 }

@@ -74,7 +74,13 @@ export function activate(context: vscode.ExtensionContext): CheckpointStudioApi 
 
 function makePodman(log: vscode.LogOutputChannel): Podman {
   const s = readSettings();
-  return new Podman({ podmanPath: s.podmanPath, globalArgs: s.podmanGlobalArgs, env: s.podmanEnvironment, logger: channelLogger(log) });
+  return new Podman({
+    podmanPath: s.podmanPath,
+    globalArgs: s.podmanGlobalArgs,
+    env: s.podmanEnvironment,
+    logger: channelLogger(log),
+    criuStallTimeoutMs: s.criuStallTimeoutSeconds * 1000,
+  });
 }
 
 function makeStore(): Store {

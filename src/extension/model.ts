@@ -4,6 +4,7 @@ import {
   isEngineError,
   type CheckpointImage,
   type ContainerSummary,
+  type HostCheckReport,
   type HostFacts,
   type Podman,
   type Store,
@@ -18,6 +19,8 @@ export class CheckpointModel implements vscode.Disposable {
   host?: HostFacts;
   /** Why nothing could be loaded, for the views' message line. */
   problem?: string;
+  /** Where and why the last host check failed; undefined once one passed, or before any ran. */
+  hostCheckFailure?: { step: string; cause: string };
   readonly #changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.#changed.event;
   #loading?: Promise<void>;
@@ -73,6 +76,14 @@ export class CheckpointModel implements vscode.Disposable {
     if (!this.problem) await this.#setContext('podmanMissing', false);
     await this.#setContext('criuProblem', !!this.host?.criuProblem);
     await this.#setContext('rootless', !!this.host?.rootless);
+    this.#changed.fire();
+  }
+
+  /** Records a host check's outcome for the Containers view and the `checkpointStudio.hostCheckFailed` context. */
+  async setHostCheck(report: HostCheckReport): Promise<void> {
+    const failed = report.steps.find((s) => !s.ok);
+    this.hostCheckFailure = failed ? { step: failed.title, cause: failed.error ? describeError(failed.error) : (failed.detail ?? '') } : undefined;
+    await this.#setContext('hostCheckFailed', !!failed);
     this.#changed.fire();
   }
 

@@ -39,3 +39,8 @@ export function toJson(value: unknown): string {
 export function firstLine(value: string): string {
   return value.split('\n')[0] ?? '';
 }
+
+/** One step of a host check as a line: "  ok      0.84 s  checkpoint into an image: detail". */
+export function formatCheckStep(step: { ok: boolean; ms: number; title: string; detail?: string }): string {
+  return `  ${step.ok ? 'ok  ' : 'FAIL'}  ${`${(step.ms / 1000).toFixed(2)} s`.padStart(8)}  ${step.title}${step.detail ? `: ${step.detail}` : ''}`;
+}

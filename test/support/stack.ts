@@ -8,7 +8,7 @@ import { after, before } from 'node:test';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { isolatedStoreArgs, Podman, type PodmanOptions } from '../../src/engine/index.js';
+import { isolatedStoreArgs, parseCriuVersionOutput, Podman, type PodmanOptions } from '../../src/engine/index.js';
 import { COUNTER_SCRIPT, counterValue } from './counter.js';
 
 const run = promisify(execFile);
@@ -59,11 +59,8 @@ export function stackEnvironment(): Record<string, string> {
 
 /** CRIU as this host has it, read from the binary itself: tests never pin a version, the setup picks it by proof. */
 export function hostCriu(): { text: string; number: string } {
-  const out = execFileSync('criu', ['--version']).toString();
-  const [, maj, min, patch] = /Version: (\d+)\.(\d+)(?:\.(\d+))?/.exec(out) ?? [];
-  if (!maj) throw new Error(`criu --version printed no version: ${out}`);
-  const text = `${maj}.${min}.${patch ?? 0}`;
-  return { text, number: String(Number(maj) * 10000 + Number(min) * 100 + Number(patch ?? 0)) };
+  const { text, number } = parseCriuVersionOutput(execFileSync('criu', ['--version']).toString());
+  return { text, number: String(number) };
 }
 
 /** The host's CRIU version ("4.2.1") as a regular expression source, for matching it in output. */

@@ -1,6 +1,6 @@
 import { describeError } from '../../engine/index.js';
 import type { CliCommand, CliContext } from '../command.js';
-import { firstLine, table, toJson } from '../../shared/format.js';
+import { firstLine, formatCheckStep, table, toJson } from '../../shared/format.js';
 
 export const host: CliCommand = {
   name: 'host',
@@ -38,7 +38,8 @@ async function checkHost(ctx: CliContext, json: boolean): Promise<void> {
   const report = await ctx.podman.checkHost({
     signal: ctx.signal,
     onStep: (step) => {
-      if (!json) ctx.out(`  ${step.ok ? 'ok  ' : 'FAIL'}  ${`${(step.ms / 1000).toFixed(2)} s`.padStart(8)}  ${step.title}${step.ok && step.detail ? `: ${step.detail}` : ''}`);
+      // A failed step's detail is its error, printed in full below.
+      if (!json) ctx.out(formatCheckStep(step.ok ? step : { ...step, detail: undefined }));
     },
   });
   const failed = report.steps.find((s) => !s.ok);

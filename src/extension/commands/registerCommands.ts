@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { Services } from '../services.js';
+import { checkHost } from './checkHost.js';
 import { openContainerTerminal } from './containerTerminal.js';
 import { createCheckpointImage } from './createCheckpointImage.js';
 import { exportToArchive } from './exportToArchive.js';
@@ -36,6 +37,7 @@ export function registerCommands(services: Services): vscode.Disposable[] {
     pullAndRestore: (arg) => pullAndRestore(services, arg),
     copyReference: (arg) => copyReference(arg),
     removeTag: (arg) => removeTag(services, arg),
+    checkHost: () => checkHost(services),
     refresh: async () => {
       services.registries.refresh();
       await services.refresh.now({ hostFacts: true });

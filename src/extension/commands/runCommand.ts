@@ -28,9 +28,12 @@ export function runCommand<A extends unknown[]>(services: Services, fn: (...args
       const text = isEngineError(err) && err.hint ? `${err.message}. ${err.hint}.` : (err as Error).message ?? String(err);
       // CRIU's own log says most; the output channel has everything else.
       const criuLog = isEngineError(err) ? err.logPath : undefined;
-      const button = criuLog ? 'Open CRIU Log' : 'Open Log';
-      void vscode.window.showErrorMessage(text, button).then((choice) => {
+      const buttons = [criuLog ? 'Open CRIU Log' : 'Open Log'];
+      // A CRIU that fails or hangs may not work on this kernel at all: the host check tells.
+      if (isEngineError(err, 'CRIU_STALLED') || isEngineError(err, 'CRIU_FAILED')) buttons.push('Check This Host');
+      void vscode.window.showErrorMessage(text, ...buttons).then((choice) => {
         if (choice === 'Open CRIU Log') void openAtEnd(vscode.Uri.file(criuLog!));
+        else if (choice === 'Check This Host') void vscode.commands.executeCommand('checkpointStudio.checkHost');
         else if (choice) services.log.show(true);
       });
       return undefined;

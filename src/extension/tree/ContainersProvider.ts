@@ -1,24 +1,31 @@
 import * as vscode from 'vscode';
 import type { CheckpointModel } from '../model.js';
 import { ContainerNode } from './ContainerNode.js';
+import { HostCheckNode } from './HostCheckNode.js';
 
-/** The Containers view: every container podman knows, running first. */
-export class ContainersProvider implements vscode.TreeDataProvider<ContainerNode> {
+type Row = ContainerNode | HostCheckNode;
+
+/** The Containers view: a failed host check first, then every container podman knows, running first. */
+export class ContainersProvider implements vscode.TreeDataProvider<Row> {
   readonly onDidChangeTreeData: vscode.Event<void>;
 
   constructor(private readonly model: CheckpointModel) {
     this.onDidChangeTreeData = model.onDidChange;
   }
 
-  getTreeItem(node: ContainerNode): ContainerNode {
+  getTreeItem(node: Row): Row {
     return node;
   }
 
-  getChildren(node?: ContainerNode): ContainerNode[] {
+  getChildren(node?: Row): Row[] {
     if (node) return [];
     const rank = (s: string) => (s === 'running' ? 0 : s === 'checkpointed' ? 1 : 2);
-    return [...this.model.containers]
-      .sort((a, b) => rank(a.state) - rank(b.state) || a.name.localeCompare(b.name))
-      .map((c) => new ContainerNode(c));
+    const failure = this.model.hostCheckFailure;
+    return [
+      ...(failure ? [new HostCheckNode(failure.step, failure.cause)] : []),
+      ...[...this.model.containers]
+        .sort((a, b) => rank(a.state) - rank(b.state) || a.name.localeCompare(b.name))
+        .map((c) => new ContainerNode(c)),
+    ];
   }
 }

@@ -121,7 +121,7 @@ suite('Dev containers in the extension host', function () {
     assert.deepEqual(mounts.map((m) => [m.Source, m.Destination]), [[folder, '/workspaces/shop']]);
     assert.equal(podman('inspect', '--format', '{{index .Config.Labels "devcontainer.local_folder"}}', restored), folder);
 
-    const node = api.views.containers.getChildren().find((n) => n.container.name === restored);
+    const node = api.views.containers.getChildren().find((n) => n.container?.name === restored);
     assert.match(String(node?.description), /^restored · .* · dev container: shop$/);
   });
 

@@ -4,16 +4,16 @@
  * podman + CRIU: the store comes from the workbench's checkpointStudio.podmanGlobalArgs setting.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { CheckpointStudioApi } from '../../../src/extension/extension.js';
-import { readCheckpointArchive, type CheckpointResult } from '../../../src/engine/index.js';
+import { readCheckpointArchive, type CheckpointResult, type HostCheckReport } from '../../../src/engine/index.js';
 import type { RestoreOutcome } from '../../../src/extension/commands/restoreWithPreflight.js';
 import type { InspectPanel } from '../../../src/extension/webview/InspectPanel.js';
 import { COUNTER_SCRIPT, counterValue } from '../../support/counter.js';
-import { activateExtension, EXTENSION_ID, podman, until } from './host.js';
+import { activateExtension, EXTENSION_ID, hostCriuText, podman, until } from './host.js';
 
 const run = Date.now().toString(36);
 const counter = `inhost-${run}`;
@@ -53,8 +53,8 @@ suite('Checkpoint Studio in the extension host', function () {
   test('the Containers view follows podman events and shows the running container', async () => {
     // No explicit refresh: the container was started outside the extension, so only podman's events bring it in.
     const node = await until('the counter in the Containers view', () =>
-      api.views.containers.getChildren().find((n) => n.container.name === counter));
-    assert.equal(node.container.state, 'running');
+      api.views.containers.getChildren().find((n) => n.container?.name === counter));
+    assert.equal(node.container?.state, 'running');
     assert.match(String(node.description), /^running · localhost\/busybox:latest/);
     assert.equal(node.contextValue, 'container.running');
     assert.ok(api.services.model.host?.criu, 'host facts with CRIU were loaded');
@@ -65,7 +65,7 @@ suite('Checkpoint Studio in the extension host', function () {
       '--label', 'devcontainer.local_folder=/home/dev/projects/shop', '--label',
       'devcontainer.config_file=/home/dev/projects/shop/.devcontainer/devcontainer.json', 'localhost/busybox:latest', 'true');
     const node = await until('the dev container in the view', () =>
-      api.views.containers.getChildren().find((n) => n.container.name === devContainer));
+      api.views.containers.getChildren().find((n) => n.container?.name === devContainer));
     assert.match(String(node.description), /dev container: shop$/);
     assert.equal(node.contextValue, 'container.created.devcontainer');
     assert.match((node.tooltip as vscode.MarkdownString).value, /\/home\/dev\/projects\/shop/);
@@ -84,8 +84,8 @@ suite('Checkpoint Studio in the extension host', function () {
     assert.ok(group, 'no group for the container in Checkpoint Images');
     const children = api.views.images.getChildren(group);
     assert.ok(children.some((n) => n.label === image), 'the image is not listed under its container');
-    const node = api.views.containers.getChildren().find((n) => n.container.name === counter);
-    assert.equal(node?.container.state, 'checkpointed');
+    const node = api.views.containers.getChildren().find((n) => n.container?.name === counter);
+    assert.equal(node?.container?.state, 'checkpointed');
   });
 
   test('Inspect opens a webview with the recorded CRIU version beside this host', async () => {
@@ -93,8 +93,8 @@ suite('Checkpoint Studio in the extension host', function () {
     assert.ok(panel, 'no inspect panel');
     const versions = panel.model.groups.find((g) => g.title === 'Versions');
     const criu = versions?.fields.find((f) => f.label === 'CRIU');
-    assert.equal(criu?.value, '4.1.1');
-    assert.equal(criu?.hostValue, '4.1.1');
+    assert.equal(criu?.value, hostCriuText());
+    assert.equal(criu?.hostValue, hostCriuText());
     assert.equal(criu?.verdict, 'same');
     const name = panel.model.groups.find((g) => g.title === 'Container')?.fields.find((f) => f.label === 'Name');
     assert.equal(name?.value, counter);
@@ -112,7 +112,7 @@ suite('Checkpoint Studio in the extension host', function () {
     const first = counterValue(podman('exec', copy, 'cat', '/tmp/count'));
     assert.ok(first >= frozenAt, `restored counter ${first} restarted below ${frozenAt}`);
     await until('the copy to count on', () => counterValue(podman('exec', copy, 'cat', '/tmp/count')) > first + 5);
-    const node = api.views.containers.getChildren().find((n) => n.container.name === copy);
+    const node = api.views.containers.getChildren().find((n) => n.container?.name === copy);
     assert.match(String(node?.description), /^restored/);
   });
 
@@ -170,6 +170,41 @@ suite('Checkpoint Studio in the extension host', function () {
     await vscode.commands.executeCommand('checkpointStudio.removeCheckpointImage', { image, confirm: false });
     assert.ok(!api.services.model.images.some((i) => i.names.includes(image)));
     assert.throws(() => podman('image', 'exists', image));
+  });
+
+  test('Check This Host proves the host with a real checkpoint and restore, every step timed', async () => {
+    const report = (await vscode.commands.executeCommand('checkpointStudio.checkHost')) as HostCheckReport | undefined;
+    assert.ok(report?.ok, `the host check failed: ${JSON.stringify(report?.steps.find((s) => !s.ok))}`);
+    assert.equal(report.criu, hostCriuText());
+    assert.ok(report.steps.length >= 7 && report.steps.every((s) => s.ok && s.ms >= 0));
+    assert.ok(report.steps.some((s) => /copy goes on/.test(s.title)));
+    assert.equal(api.services.model.hostCheckFailure, undefined);
+    assert.ok(!api.views.containers.getChildren().some((n) => n.container === undefined), 'a passed check left a failure row');
+  });
+
+  test('a failing host check heads the Containers view, and a passing one clears it', async () => {
+    // A CRIU that reports a good version and then fails every dump: podman and runc really run it.
+    const fake = mkdtempSync(join(tmpdir(), 'ckpt-fake-criu-'));
+    writeFileSync(join(fake, 'criu'), '#!/bin/sh\n[ "$1" = --version ] && { echo "Version: 9.9.9"; exit 0; }\necho "fake CRIU refuses" >&2\nexit 1\n', { mode: 0o755 });
+    const settings = vscode.workspace.getConfiguration('checkpointStudio');
+    const env = settings.get<Record<string, string>>('podmanEnvironment') ?? {};
+    await settings.update('podmanEnvironment', { ...env, PATH: `${fake}:${env.PATH ?? process.env.PATH}` }, vscode.ConfigurationTarget.Global);
+    try {
+      const report = (await vscode.commands.executeCommand('checkpointStudio.checkHost')) as HostCheckReport | undefined;
+      assert.equal(report?.ok, false);
+      const failed = report.steps.find((s) => !s.ok);
+      assert.match(failed!.title, /^checkpoint into an image/);
+      const [first] = api.views.containers.getChildren();
+      assert.equal(first?.container, undefined, 'the failure does not head the Containers view');
+      assert.match(String(first?.label), /^Host check failed: checkpoint into an image/);
+      assert.equal(first?.command?.command, 'checkpointStudio.checkHost');
+    } finally {
+      await settings.update('podmanEnvironment', env, vscode.ConfigurationTarget.Global);
+      rmSync(fake, { recursive: true, force: true });
+    }
+    const again = (await vscode.commands.executeCommand('checkpointStudio.checkHost')) as HostCheckReport | undefined;
+    assert.equal(again?.ok, true);
+    assert.ok(!api.views.containers.getChildren().some((n) => n.container === undefined), 'the failure row stayed after a passing check');
   });
 
   test('a failing command reports instead of throwing, and leaves the container alone', async () => {

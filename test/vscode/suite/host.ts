@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as vscode from 'vscode';
+import { parseCriuVersionOutput } from '../../../src/engine/index.js';
 import type { CheckpointStudioApi } from '../../../src/extension/extension.js';
 
 export const EXTENSION_ID = 'checkpoint-studio.checkpoint-studio';
@@ -15,13 +16,21 @@ export async function activateExtension(): Promise<CheckpointStudioApi> {
 
 /**
  * podman as the extension runs it: with the workbench's podmanGlobalArgs (the tests' isolated store) and
- * podmanEnvironment (the PATH to CRIU 4.1: the extension host's own PATH may not have it first).
+ * podmanEnvironment (the PATH to the CRIU the setup proved: the extension host's own PATH may not have it first).
  */
 export function podman(...args: string[]): string {
   const settings = vscode.workspace.getConfiguration('checkpointStudio');
   const global = settings.get<string[]>('podmanGlobalArgs') ?? [];
-  const env = { ...process.env, ...settings.get<Record<string, string>>('podmanEnvironment') };
-  return execFileSync('podman', [...global, ...args], { encoding: 'utf8', env }).trim();
+  return execFileSync('podman', [...global, ...args], { encoding: 'utf8', env: podmanEnv() }).trim();
+}
+
+function podmanEnv(): NodeJS.ProcessEnv {
+  return { ...process.env, ...vscode.workspace.getConfiguration('checkpointStudio').get<Record<string, string>>('podmanEnvironment') };
+}
+
+/** The version of the CRIU podman finds ("4.2.1"), read from the binary: suites never pin one. */
+export function hostCriuText(): string {
+  return parseCriuVersionOutput(execFileSync('criu', ['--version'], { encoding: 'utf8', env: podmanEnv() })).text;
 }
 
 export async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, ms = 15_000): Promise<T> {
