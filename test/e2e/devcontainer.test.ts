@@ -12,7 +12,7 @@ import { after, before, describe } from 'node:test';
 import type { Workbench } from '../vscode/harness/browser.js';
 import { devcontainer, ensureDevImage, git, makeRepository } from '../support/devcontainer.js';
 import { BASE_IMAGE, podman, readCounter, TEST_LABEL, testPodman, testResources, uniqueName, waitForCounter } from '../support/stack.js';
-import { artifactsDir, openWorkbench, pickInQuickInput, quickInput, shownNotification, stepsOf, treeRow, type E2eWorkbench } from './support.js';
+import { artifactsDir, createImageFromPalette, openWorkbench, pickInQuickInput, quickInput, shownNotification, stepsOf, treeRow, type E2eWorkbench } from './support.js';
 
 describe('Restore as Dev Container in a real workbench', { concurrency: false, timeout: 600_000 }, () => {
   const res = testResources();
@@ -67,13 +67,7 @@ describe('Restore as Dev Container in a real workbench', { concurrency: false, t
   });
 
   step('warns that the process started with exec is not in the checkpoint, then checkpoints anyway', async () => {
-    await wb.runCommand('Checkpoint: Create Checkpoint Image…');
-    await pickInQuickInput(wb, original);
-    await wb.page.locator('.quick-input-widget').getByText(`Image name for the checkpoint of ${original}`).waitFor();
-    await quickInput(wb).fill(image);
-    await quickInput(wb).press('Enter');
-    await wb.page.locator('.quick-input-widget').getByText('Leave running').waitFor();
-    await quickInput(wb).press('Enter');
+    await createImageFromPalette(wb, original, image);
     await dialog().getByText(`1 process in ${original} will not be in the checkpoint`).waitFor({ timeout: 30_000 });
     assert.match(await dialog().innerText(), /\d+\s+sleep 1000/);
     await wb.screenshot('02-exec-process-warning');

@@ -11,7 +11,7 @@ import { after, before, describe } from 'node:test';
 import type { Workbench } from '../vscode/harness/browser.js';
 import { startStallableCounter, type CriuFault } from '../support/criuFault.js';
 import { ensureStack, hostCriuPattern, podman, readCounter, removeContainers, removeImages, uniqueName, waitForCounter } from '../support/stack.js';
-import { artifactsDir, openWorkbench, pickInQuickInput, quickInput, stepsOf, treeRow, type E2eWorkbench } from './support.js';
+import { artifactsDir, createImageFromPalette, openWorkbench, stepsOf, treeRow, type E2eWorkbench } from './support.js';
 
 describe('Check This Host and a stalled CRIU in a real workbench', { concurrency: false, timeout: 300_000 }, () => {
   const counter = uniqueName('e2e-stall');
@@ -49,13 +49,7 @@ describe('Check This Host and a stalled CRIU in a real workbench', { concurrency
 
   step('a checkpoint whose CRIU freezes fails in seconds with the stall error; the container runs on', async () => {
     fault.stopAt('post-dump');
-    await wb.runCommand('Checkpoint: Create Checkpoint Image…');
-    await pickInQuickInput(wb, counter);
-    await wb.page.locator('.quick-input-widget').getByText(`Image name for the checkpoint of ${counter}`).waitFor();
-    await quickInput(wb).fill(image);
-    await quickInput(wb).press('Enter');
-    await wb.page.locator('.quick-input-widget').getByText('Leave running').waitFor();
-    await quickInput(wb).press('Enter');
+    await createImageFromPalette(wb, counter, image);
     const toast = wb.notification('made no progress');
     await toast.waitFor({ timeout: 45_000 });
     assert.equal(fault.armed(), false, 'CRIU never reached post-dump: the fault was not injected');

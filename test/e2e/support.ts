@@ -97,3 +97,14 @@ export async function pickInQuickInput(wb: Workbench, text: string): Promise<voi
   await wb.page.locator('.quick-input-list .monaco-list-row', { hasText: text }).first().waitFor();
   await quickInput(wb).press('Enter');
 }
+
+/** Create Checkpoint Image from the palette: picks `container`, names the image, keeps the default options. */
+export async function createImageFromPalette(wb: Workbench, container: string, image: string): Promise<void> {
+  await wb.runCommand('Checkpoint: Create Checkpoint Image…');
+  await pickInQuickInput(wb, container);
+  await wb.page.locator('.quick-input-widget').getByText(`Image name for the checkpoint of ${container}`).waitFor();
+  await quickInput(wb).fill(image);
+  await quickInput(wb).press('Enter');
+  await wb.page.locator('.quick-input-widget').getByText('Leave running').waitFor();
+  await quickInput(wb).press('Enter');
+}
