@@ -61,7 +61,11 @@ export async function runUnderCriuWatchdog(exec: PodmanExec, command: CriuComman
   let last: Progress | undefined;
   let lastChange = Date.now();
   for (;;) {
-    const outcome = await Promise.race([done, sleep(TICK_MS, undefined, { signal: command.signal }).catch(() => undefined)]);
+    // The tick's timer is cleared as soon as podman ends, so it never holds a CLI process open.
+    const tick = new AbortController();
+    const signal = command.signal ? AbortSignal.any([command.signal, tick.signal]) : tick.signal;
+    const outcome = await Promise.race([done, sleep(TICK_MS, undefined, { signal }).catch(() => undefined)]);
+    tick.abort();
     if (outcome && 'result' in outcome) return outcome.result;
     if (outcome) throw outcome.error;
     const now = await progress(command, child.pid, earlier);
