@@ -25,7 +25,7 @@ use_prefix() {
 
 if [ -f "$PROVEN" ] && prefix=$(cat "$PROVEN") && [ -x "$prefix/bin/criu" ]; then
   use_prefix "$prefix"
-  log "ready: $("$BIN/criu" --version | head -1) (proved on kernel $KERNEL; $prefix)"
+  log "ready: CRIU $("$BIN/criu" --version | awk '/Version:/ { print $2; exit }') (proved on kernel $KERNEL; $prefix)"
   exit 0
 fi
 
@@ -61,11 +61,14 @@ fetch_criu() {
       || { log "could not download CRIU $version from Debian $suite"; return 1; }
     rm -rf "$prefix.tmp" && mkdir -p "$prefix.tmp/bin"
     for deb in "$apt"/archives/*.deb; do dpkg -x "$deb" "$prefix.tmp"; done
-    local libdirs="$prefix/usr/lib/x86_64-linux-gnu:$prefix/lib/x86_64-linux-gnu"
+    local libdirs="$prefix/usr/lib/x86_64-linux-gnu:$prefix/lib/x86_64-linux-gnu" loader
+    # Newer suites ship the loader under usr/lib, older ones under lib.
+    loader=$(cd "$prefix.tmp" && ls usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 2>/dev/null | head -1)
+    [ -n "$loader" ] || { log "Debian $suite's libc6 has no x86-64 loader"; return 1; }
     # The whole closure, libc included, runs through the suite's own loader; bookworm's libc stays untouched.
     cat > "$prefix.tmp/bin/criu" <<WRAP
 #!/bin/sh
-exec "$prefix/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2" --library-path "$libdirs" "$prefix/usr/sbin/criu" "\$@"
+exec "$prefix/$loader" --library-path "$libdirs" "$prefix/usr/sbin/criu" "\$@"
 WRAP
     chmod 755 "$prefix.tmp/bin/criu"
     rm -rf "$prefix" && mv "$prefix.tmp" "$prefix"
@@ -76,7 +79,8 @@ WRAP
 report=()
 for suite in "${SUITES[@]}"; do
   prefix=$(fetch_criu "$suite") || { report+=("Debian $suite: could not be fetched"); continue; }
-  version=$("$prefix/bin/criu" --version 2>&1 | awk '/Version:/ { print $2; exit }')
+  version=$("$prefix/bin/criu" --version 2>&1 | awk '/Version:/ { print $2; exit }' || true)
+  version=${version:-"of Debian $suite (its version unreadable)"}
   log "proving CRIU $version ($suite) on kernel $KERNEL: a real checkpoint and restore"
   out=$CKPT_HOME/criu-check-$suite.log
   if PATH="$prefix/bin:$PATH" node dist/cli.js host --check --stall-timeout "$STALL_SECONDS" \
