@@ -39,14 +39,17 @@ export interface HostCheckOptions extends RunOptions {
 /** Built from this host's static busybox: no registry is needed, and it has the shell and tools the loop uses. */
 export const CHECK_IMAGE = 'localhost/checkpoint-studio-check:busybox';
 const CHECK_LABEL = 'io.checkpoint-studio.check';
-/** A shell loop that forks every round (the subshell and sleep): forking trees are what CRIU must freeze and rebuild. */
-const LOOP = 'i=0; while :; do i=$((i+1)); (echo $i > /tmp/count.new); mv /tmp/count.new /tmp/count; sleep 0.05; done';
+/**
+ * A listening web server and a shell loop that forks every round (the subshell and sleep): a process tree that
+ * changes all the time and a socket, what CRIU must freeze, save and rebuild in every real service.
+ */
+const LOOP = 'busybox httpd -p 8080 -h /tmp; i=0; while :; do i=$((i+1)); (echo $i > /tmp/count.new); mv /tmp/count.new /tmp/count; sleep 0.05; done';
 const STEP_TIMEOUT_MS = 60_000;
 const BUSYBOX_PATHS = ['/bin/busybox', '/usr/bin/busybox'];
 const APPLETS = ['sh', 'sleep', 'cat', 'mv', 'echo'];
 
 /**
- * Proves this host can checkpoint and restore, by doing it: a forking shell loop is checkpointed into an image
+ * Proves this host can checkpoint and restore, by doing it: a web server and a forking shell loop are checkpointed into an image
  * (left running) and a copy restored from it must go on counting from where it was frozen. Every step is timed
  * and bounded (CRIU by the stall watchdog); what the check made is removed whatever happens.
  */
@@ -84,7 +87,7 @@ export async function checkHost(exec: PodmanExec, options: HostCheckOptions = {}
     await step('test image', () => ensureCheckImage(exec, bounded()));
     await step('start a container', async () => {
       await exec.podman(['run', '-d', '--name', names.original, '--label', `${CHECK_LABEL}=1`, CHECK_IMAGE, 'sh', '-c', LOOP], 'starting the check container', bounded());
-      return `${names.original}: a shell loop that forks every 50 ms`;
+      return `${names.original}: a web server and a shell loop that forks every 50 ms`;
     });
     await step('container counts', async () => `counting at ${await counterReaches(exec, names.original, 10)}`);
     await step('checkpoint into an image (leave running)', async () => {
