@@ -7,7 +7,7 @@ export const host: CliCommand = {
   summary: 'Show this host as checkpoint annotations record it (podman, CRIU, runtime, kernel...); --check proves it works',
   usage: '[--check] [--json]',
   help: [
-    '--check  checkpoint and restore a test container for real (a forking shell loop, from a static busybox),',
+    '--check  checkpoint and restore a test container for real (a web server and a forking shell loop, from a static busybox),',
     '         timing each step; exits non-zero with the failing step, its cause and CRIU\'s log when it fails',
     '--json   print JSON for scripts',
   ],

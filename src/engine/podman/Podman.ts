@@ -30,7 +30,7 @@ export class Podman {
   }
 
   /**
-   * Proves this host can checkpoint and restore by doing it (a forking shell loop, checkpointed into an image
+   * Proves this host can checkpoint and restore by doing it (a web server and a forking shell loop, checkpointed into an image
    * and restored as a copy that must go on counting); every step timed. Needs a static busybox for its image.
    */
   checkHost(options?: HostCheckOptions): Promise<HostCheckReport> {
