@@ -41,6 +41,7 @@ export { pushImage, type PushOptions } from './registry/pushImage.js';
 export { pullImage } from './registry/pullImage.js';
 
 export { preflightRestore, type PreflightOptions, type PreflightReport } from './preflight/preflight.js';
+export { restoreSanitized, type SanitizedRestoreOptions } from './preflight/sanitizedRestore.js';
 export { preflightFindings, type PreflightCheck, type PreflightFacts, type PreflightFinding, type PreflightSeverity } from './preflight/preflightFindings.js';
 export type { CheckpointMounts } from './archive/reader.js';
 export { planDevContainerRestore, restoreDevContainer, type DevContainerPlan } from './devcontainer/restoreDevContainer.js';

@@ -5,6 +5,7 @@ import {
   planDevContainerRestore,
   preflightRestore,
   restoreDevContainer,
+  restoreSanitized,
   type RestoreSource,
 } from '../../engine/index.js';
 import { UsageError, type CliCommand } from '../command.js';
@@ -84,7 +85,10 @@ export const restore: CliCommand = {
       keep: v.keep === true,
       signal: ctx.signal,
     };
-    const result = plan && source.kind === 'image' ? await restoreDevContainer(ctx.podman, source.ref, plan, options) : await ctx.podman.restore(source, options);
+    // Images and archives restore from the engine's sanitized copy; a container in place was checked when made here.
+    const result = plan && source.kind === 'image'
+      ? await restoreDevContainer(ctx.podman, source.ref, plan, options)
+      : source.kind === 'container' ? await ctx.podman.restore(source, options) : await restoreSanitized(ctx.podman, source, options);
     if (v.json) return ctx.out(toJson(result));
     const took = result.stats ? ` in ${formatMicros(result.stats.totalMicros)}` : '';
     ctx.out(`restored ${result.container.name} (${result.container.id.slice(0, 12)}), ${result.container.state}${took}`);

@@ -11,6 +11,7 @@ import { ArchiveEntry } from '../annotations.js';
 import { asArray, asObject, str, stringMap, time, type Json } from '../podman/json.js';
 import type { Compression } from './compression.js';
 import { openEntries, type TarEntry, type TarEntryOptions } from './entries.js';
+import { sanitizeFindings } from './sanitize.js';
 
 export type CheckpointEngine = 'podman' | 'cri-o' | 'containerd';
 
@@ -47,6 +48,11 @@ export interface CheckpointArchiveSummary {
   tcpConnections: number;
   mounts: CheckpointMounts;
   entryCount: number;
+  /**
+   * What a restore takes out of config.dump and spec.dump (hooks, privileges, host namespaces, devices…), in
+   * words; hooks that only this host's hooks.d would trigger are added at restore time.
+   */
+  removedOnRestore: string[];
 }
 
 /**
@@ -186,6 +192,7 @@ export class ArchiveSummaryBuilder {
       tcpConnections: this.#tcpConnections,
       mounts: mountsOf(config, spec),
       entryCount: this.#entryCount,
+      removedOnRestore: sanitizeFindings(config, spec),
     };
   }
 }

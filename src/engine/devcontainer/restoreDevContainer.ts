@@ -1,15 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { editedTar } from '../archive/repack.js';
-import { folderTar } from '../image/folderTar.js';
+import { basename } from 'node:path';
 import { EngineError } from '../errors.js';
 import type { Podman } from '../podman/Podman.js';
 import type { RestoreOptions, RestoreResult } from '../podman/restore.js';
 import { preflightRestore, type PreflightReport } from '../preflight/preflight.js';
+import { restoreSanitized } from '../preflight/sanitizedRestore.js';
 import { DevContainerAnnotation, gitCommit } from './checkpointDevContainer.js';
 import { devContainerWorkspace, workspaceRemapEdit, workspaceRemapping, type DevContainerWorkspace } from './workspaceRemap.js';
 
@@ -70,9 +64,9 @@ export async function planDevContainerRestore(podman: Podman, image: string, wor
 }
 
 /**
- * Restores a dev container's checkpoint as `workspaceFolder`'s dev container: the checkpoint is exported with
- * its workspace mounts and devcontainer labels moved there (podman cannot change mounts on restore), then
- * imported. Refuses when the plan's preflight has errors.
+ * Restores a dev container's checkpoint as `workspaceFolder`'s dev container: the sanitized copy every restore
+ * goes through has its workspace mounts and devcontainer labels moved there too (podman cannot change mounts on
+ * restore). Refuses when the plan's preflight has errors.
  */
 export async function restoreDevContainer(podman: Podman, image: string, plan: DevContainerPlan, options: RestoreOptions = {}): Promise<RestoreResult> {
   const errors = plan.report.findings.filter((f) => f.severity === 'error');
@@ -81,17 +75,6 @@ export async function restoreDevContainer(podman: Podman, image: string, plan: D
       hint: errors[0]!.hint,
     });
   }
-  const dir = join(tmpdir(), `ckpt-devcontainer-${randomBytes(8).toString('hex')}`);
-  await mkdir(dir, { mode: 0o700 });
-  try {
-    const archive = join(dir, 'checkpoint.tar');
-    options.onStage?.(`moving the workspace to ${plan.workspaceFolder}`);
-    await podman.withMountedImage(image, async (folder) => {
-      const tar = await editedTar(folderTar(folder), image, workspaceRemapEdit(plan.recorded.localFolder, plan.workspaceFolder), options.signal);
-      await pipeline(tar, createWriteStream(archive, { mode: 0o600 }), { signal: options.signal });
-    }, options);
-    return await podman.restore({ kind: 'archive', path: archive }, options);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  options.onStage?.(`moving the workspace to ${plan.workspaceFolder}`);
+  return restoreSanitized(podman, { kind: 'image', ref: image }, { ...options, edit: workspaceRemapEdit(plan.recorded.localFolder, plan.workspaceFolder) });
 }

@@ -1,6 +1,7 @@
 import { lstat } from 'node:fs/promises';
 import { PodmanAnnotation } from '../annotations.js';
 import { readCheckpointArchive, type CheckpointArchiveSummary } from '../archive/reader.js';
+import { hostHookAnnotations } from '../archive/sanitize.js';
 import { EngineError } from '../errors.js';
 import type { CheckpointImage } from '../podman/checkpointImages.js';
 import type { RunOptions } from '../podman/exec.js';
@@ -42,7 +43,7 @@ export async function preflightRestore(podman: Podman, source: RestoreSource, op
     source.kind === 'image'
       ? await Promise.all([podman.checkpointContents(source.ref, options), imageOrFail(podman, source.ref, options)])
       : [await readCheckpointArchive(source.path, { signal: options.signal }), undefined];
-  const [host, containers, volumeNames] = await Promise.all([podman.hostFacts(options), podman.listContainers(options), podman.volumeNames(options)]);
+  const [host, containers, volumeNames, hookAnnotations] = await Promise.all([podman.hostFacts(options), podman.listContainers(options), podman.volumeNames(options), hostHookAnnotations()]);
   const baseName = image?.annotations[PodmanAnnotation.RootfsImageName] ?? contents.imageName;
   const remapped = options.remap?.(contents);
   const sources = contents.mounts.bind.map((m) => remapped?.get(m.source) ?? m.source);
@@ -63,6 +64,7 @@ export async function preflightRestore(podman: Podman, source: RestoreSource, op
     remapped,
     fromArchive: source.kind === 'archive',
     tcpEstablished: options.tcpEstablished,
+    hookAnnotations,
   });
   return { source: label, findings, canRestore: !findings.some((f) => f.severity === 'error'), contents, annotations: image?.annotations ?? {}, restoreName };
 }

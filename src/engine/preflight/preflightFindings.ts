@@ -1,5 +1,6 @@
 import { CriuAnnotation, CrioAnnotation, PodmanAnnotation } from '../annotations.js';
 import type { CheckpointArchiveSummary } from '../archive/reader.js';
+import { hookAnnotationRemoved, triggersHook } from '../archive/sanitize.js';
 import { buildInspectModel } from '../inspect.js';
 import type { CheckpointImage } from '../podman/checkpointImages.js';
 import type { HostFacts } from '../podman/hostFacts.js';
@@ -8,7 +9,8 @@ import type { HostFacts } from '../podman/hostFacts.js';
 export type PreflightSeverity = 'error' | 'warning' | 'info';
 
 /** `workspace`: a dev container's clone against the checkpoint's (mount path, git commit). */
-export type PreflightCheck = 'host' | 'base-image' | 'bind-mount' | 'volume' | 'name' | 'workspace' | 'tcp';
+/** `sanitize`: what the restore takes out of the checkpoint's metadata (hooks, privileges, host namespaces…). */
+export type PreflightCheck = 'host' | 'base-image' | 'bind-mount' | 'volume' | 'name' | 'workspace' | 'tcp' | 'sanitize';
 
 export interface PreflightFinding {
   severity: PreflightSeverity;
@@ -38,6 +40,8 @@ export interface PreflightFacts {
   fromArchive?: boolean;
   /** The restore is asked to bring back established TCP connections (`--tcp-established`). */
   tcpEstablished?: boolean;
+  /** Annotation patterns that trigger OCI hooks installed on this host. */
+  hookAnnotations?: readonly RegExp[];
 }
 
 /**
@@ -47,7 +51,18 @@ export interface PreflightFacts {
 const SENSITIVE = ['/', '/etc', '/root', '/home', '/boot', '/usr', '/var', '/var/lib', '/var/run', '/run', '/proc', '/sys', '/dev', '/var/lib/containers', '/var/run/docker.sock', '/run/podman', '/run/podman/podman.sock'];
 
 export function preflightFindings(f: PreflightFacts): PreflightFinding[] {
-  return [...hostFindings(f), ...baseImageFindings(f), ...mountFindings(f), ...nameFindings(f), ...tcpFindings(f)];
+  return [...hostFindings(f), ...removalFindings(f), ...baseImageFindings(f), ...mountFindings(f), ...nameFindings(f), ...tcpFindings(f)];
+}
+
+/** What the restore removes: it restores without it, but a genuine checkpoint asks for none of it. */
+function removalFindings(f: PreflightFacts): PreflightFinding[] {
+  const hooks = Object.keys(f.contents.specAnnotations).filter((key) => triggersHook(key, f.hookAnnotations ?? [])).map(hookAnnotationRemoved);
+  return [...new Set([...f.contents.removedOnRestore, ...hooks])].map((item) => ({
+    severity: 'warning',
+    check: 'sanitize',
+    message: `removed: ${item}`,
+    hint: 'the checkpoint asked for more than a container of its own; it is restored without it, and fails if its processes need it',
+  }));
 }
 
 function tcpFindings(f: PreflightFacts): PreflightFinding[] {

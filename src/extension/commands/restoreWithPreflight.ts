@@ -5,6 +5,7 @@ import {
   planDevContainerRestore,
   preflightRestore,
   restoreDevContainer,
+  restoreSanitized,
   type DevContainerPlan,
   type PreflightReport,
   type RestoreResult,
@@ -75,7 +76,7 @@ export async function restoreWithPreflight(services: Services, request: RestoreR
     const restoreOptions = { ...options, onStage: report, signal };
     const result = dev
       ? await restoreDevContainer(services.podman(), image, dev, restoreOptions)
-      : await services.podman().restore({ kind: 'image', ref: image }, restoreOptions);
+      : await restoreSanitized(services.podman(), { kind: 'image', ref: image }, restoreOptions);
     return { report: checked, result, dev };
   });
   await services.refresh.now();

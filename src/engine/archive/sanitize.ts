@@ -1,0 +1,136 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { MetadataEdit } from './repack.js';
+import { asArray, asObject, str, type Json } from '../podman/json.js';
+
+/**
+ * What a restore takes from a checkpoint made elsewhere is podman's default for a new unprivileged container:
+ * config.dump and spec.dump (and config.dump's copy of the spec) are rewritten before podman sees them. Each
+ * thing removed is said in words, for the preflight report: "removed: OCI prestart hook /bin/sh -c …".
+ */
+
+/** Podman 4's default capabilities (containers.conf default_capabilities): the most a restored container keeps. */
+const DEFAULT_CAPABILITIES = new Set(['CAP_AUDIT_WRITE', 'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FOWNER', 'CAP_FSETID', 'CAP_KILL', 'CAP_MKNOD',
+  'CAP_NET_BIND_SERVICE', 'CAP_NET_RAW', 'CAP_SETFCAP', 'CAP_SETGID', 'CAP_SETPCAP', 'CAP_SETUID', 'CAP_SYS_CHROOT']);
+const CAPABILITY_SETS = ['bounding', 'effective', 'inheritable', 'permitted', 'ambient'];
+/** The namespaces every podman container has of its own. */
+const PRIVATE_NAMESPACES = ['pid', 'network', 'ipc', 'uts', 'mount'];
+/** The network namespace podman makes for a container, which it replaces on restore. */
+const PODMAN_NETNS = /^\/run\/netns\/netns-[0-9a-f-]+$/;
+/** Annotations that make the host run something: runc hands CRIU this config file, whose action scripts run as root. */
+const HOST_ACTION_ANNOTATIONS = ['org.criu.config'];
+/** Where OCI hooks installed on this host are described (podman's hooks dirs). */
+const HOOK_DIRS = ['/usr/share/containers/oci/hooks.d', '/etc/containers/oci/hooks.d'];
+
+/** Annotation patterns that trigger a hook installed on this host (hooks.d `when.annotations` keys). */
+export async function hostHookAnnotations(dirs = HOOK_DIRS): Promise<RegExp[]> {
+  const patterns: RegExp[] = [];
+  for (const dir of dirs) {
+    const names = await readdir(dir).catch(() => [] as string[]);
+    for (const name of names.filter((n) => n.endsWith('.json'))) {
+      const hook = await readFile(join(dir, name), 'utf8').then((t) => asObject(JSON.parse(t)), () => ({}) as Json);
+      for (const key of Object.keys(asObject(asObject(hook.when).annotations))) {
+        try {
+          patterns.push(new RegExp(key));
+        } catch {
+          // A pattern podman could not use either.
+        }
+      }
+    }
+  }
+  return patterns;
+}
+
+export function triggersHook(annotation: string, hookAnnotations: readonly RegExp[]): boolean {
+  return hookAnnotations.some((p) => p.test(annotation));
+}
+
+export function hookAnnotationRemoved(annotation: string): string {
+  return `annotation ${annotation}: it triggers an OCI hook installed on this host`;
+}
+
+/** The OCI runtime spec with hooks, extra capabilities, host namespaces, devices, sysctls and host-acting annotations gone. */
+export function sanitizeSpec(input: Json, hookAnnotations: readonly RegExp[] = []): { spec: Json; removed: string[] } {
+  const spec: Json = structuredClone(input);
+  const removed: string[] = [];
+  for (const [kind, hooks] of Object.entries(asObject(spec.hooks))) {
+    for (const hook of asArray(hooks).map(asObject)) removed.push(`OCI ${kind} hook ${[str(hook.path), ...asArray(hook.args).slice(1).map((a) => str(a))].join(' ')}`);
+  }
+  delete spec.hooks;
+  const capabilities = asObject(asObject(spec.process).capabilities);
+  const extra = new Set<string>();
+  for (const set of CAPABILITY_SETS) {
+    if (!(set in capabilities)) continue;
+    const caps = asArray(capabilities[set]).map((c) => str(c));
+    for (const c of caps.filter((c) => !DEFAULT_CAPABILITIES.has(c))) extra.add(c);
+    capabilities[set] = caps.filter((c) => DEFAULT_CAPABILITIES.has(c));
+  }
+  for (const c of extra) removed.push(`capability ${c} (not among podman's defaults)`);
+  const linux = asObject(spec.linux);
+  if (spec.linux !== undefined) {
+    const namespaces = asArray(linux.namespaces).map(asObject);
+    for (const ns of namespaces) {
+      const path = str(ns.path);
+      if (path && !(ns.type === 'network' && PODMAN_NETNS.test(path))) {
+        removed.push(`joining the namespace at ${path} (${str(ns.type)}): it gets one of its own`);
+        delete ns.path;
+      }
+    }
+    for (const type of PRIVATE_NAMESPACES.filter((t) => !namespaces.some((ns) => ns.type === t))) {
+      removed.push(`sharing the host's ${type} namespace: it gets one of its own`);
+      namespaces.push({ type });
+    }
+    linux.namespaces = namespaces;
+    for (const device of asArray(linux.devices).map(asObject)) removed.push(`host device ${str(device.path)}`);
+    delete linux.devices;
+    const resources = asObject(linux.resources);
+    const rules = asArray(resources.devices).map(asObject);
+    for (const rule of rules.filter((r) => r.allow === true)) {
+      removed.push(`cgroup access to devices ${str(rule.type, 'a')} ${rule.major ?? '*'}:${rule.minor ?? '*'} (${str(rule.access)})`);
+    }
+    if (linux.resources !== undefined) resources.devices = rules.filter((r) => r.allow !== true);
+    for (const key of Object.keys(asObject(linux.sysctl))) removed.push(`sysctl ${key}`);
+    delete linux.sysctl;
+  }
+  const annotations = asObject(spec.annotations);
+  for (const key of Object.keys(annotations)) {
+    if (HOST_ACTION_ANNOTATIONS.includes(key)) removed.push(`annotation ${key}: it makes CRIU on this host run ${str(annotations[key])}`);
+    else if (triggersHook(key, hookAnnotations)) removed.push(hookAnnotationRemoved(key));
+    else continue;
+    delete annotations[key];
+  }
+  return { spec, removed };
+}
+
+/** Podman's container config: not privileged, no exit command of its own, and its copy of the spec sanitized too. */
+export function sanitizeConfig(input: Json, hookAnnotations: readonly RegExp[] = []): { config: Json; removed: string[] } {
+  const config: Json = structuredClone(input);
+  const removed: string[] = [];
+  if (config.privileged === true) removed.push('privileged mode');
+  if (config.mountAllDevices === true) removed.push('every host device (mountAllDevices)');
+  config.privileged = false;
+  config.mountAllDevices = false;
+  // conmon runs it on the host, as root, when the container exits.
+  const exit = asArray(config.exitCommand).map((a) => str(a));
+  if (exit.length) removed.push(`exit command ${exit.join(' ')}`);
+  delete config.exitCommand;
+  if (config.spec !== undefined) {
+    const inner = sanitizeSpec(asObject(config.spec), hookAnnotations);
+    config.spec = inner.spec;
+    removed.push(...inner.removed);
+  }
+  return { config, removed };
+}
+
+/** Everything a restore of these metadata files removes, each said once. */
+export function sanitizeFindings(config: Json, spec: Json, hookAnnotations: readonly RegExp[] = []): string[] {
+  return [...new Set([...sanitizeConfig(config, hookAnnotations).removed, ...sanitizeSpec(spec, hookAnnotations).removed])];
+}
+
+/** The edit that sanitizes both metadata files on their way into the archive podman restores; `then` edits after. */
+export function sanitizingEdit(hookAnnotations: readonly RegExp[], then?: MetadataEdit): MetadataEdit {
+  return (name, value) => {
+    const clean = name === 'config.dump' ? sanitizeConfig(value as Json, hookAnnotations).config : sanitizeSpec(value as Json, hookAnnotations).spec;
+    return then ? then(name, clean) : clean;
+  };
+}
