@@ -28,7 +28,8 @@ export async function hostHookAnnotations(dirs = HOOK_DIRS): Promise<RegExp[]> {
   for (const dir of dirs) {
     const names = await readdir(dir).catch(() => [] as string[]);
     for (const name of names.filter((n) => n.endsWith('.json'))) {
-      const hook = await readFile(join(dir, name), 'utf8').then((t) => asObject(JSON.parse(t)), () => ({}) as Json);
+      // A file podman cannot read either triggers nothing.
+      const hook = await readFile(join(dir, name), 'utf8').then((t) => asObject(JSON.parse(t))).catch(() => ({}) as Json);
       for (const key of Object.keys(asObject(asObject(hook.when).annotations))) {
         try {
           patterns.push(new RegExp(key));
