@@ -86,8 +86,8 @@ describe('restore preflight', { concurrency: false }, () => {
 
     const r = ckptWith({}, 'restore', image, '--name', `${name}-copy`);
     assert.equal(r.code, 1, r.stdout);
-    assert.match(r.stderr, /error +the checkpoint asks to bind-mount the host's \/etc at \/host-etc \(read-only\)/);
-    assert.match(r.stderr, new RegExp(`error +the checkpoint asks to bind-mount the host's ${homedir()} at /host-home`));
+    assert.match(r.stderr, /error +refused: the checkpoint asks to bind-mount the host's \/etc at \/host-etc \(read-only\): it is \/etc/);
+    assert.match(r.stderr, new RegExp(`error +refused: the checkpoint asks to bind-mount the host's ${homedir()} at /host-home`));
     assert.equal(await engine.container(`${name}-copy`), undefined, 'podman created a container anyway');
   });
 });

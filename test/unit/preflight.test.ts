@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
-import { PodmanAnnotation, preflightFindings, readCheckpointArchive, type HostFacts, type PreflightFacts } from '../../src/engine/index.js';
+import { PodmanAnnotation, preflightFindings, readCheckpointArchive, remapPath, type HostFacts, type PreflightFacts } from '../../src/engine/index.js';
 import { tarOf } from './archive/fixtures.js';
 
 const host: HostFacts = {
@@ -73,6 +73,42 @@ describe('restore preflight', () => {
       assert.deepEqual(found.map((f) => f.severity), ['error'], source);
       assert.match(found[0]!.message, /asks to bind-mount the host's/);
     }
+  });
+
+  it('judges where a path really leads: other spellings, files inside refused trees, links, /proc, storage, credentials', () => {
+    const cases: [string, RegExp, string?][] = [
+      ['/etc/../etc', /\/etc\/\.\.\/etc \(resolves to \/etc\) .*: it is \/etc$/],
+      ['//etc//', /: it is \/etc$/],
+      ['/etc/shadow', /: it is inside \/etc$/],
+      ['/proc/1/root', /: it is inside \/proc$/],
+      ['/var/lib/containers/storage/overlay', /: it is inside \/var\/lib\/containers$/],
+      ['/home/alice/.aws/credentials', /it holds credentials \(\.aws\)$/],
+      ['/home/alice/projects/../.kube', /it holds credentials \(\.kube\)$/],
+      ['/srv/app.sock', /it is a socket/],
+      ['/data/innocent', /\(resolves to \/etc\/ssh\) .*: it is inside \/etc$/, '/etc/ssh'],
+    ];
+    for (const [source, message, linkTo] of cases) {
+      const canonicalPaths = linkTo ? new Map([[source, linkTo]]) : undefined;
+      const found = preflightFindings(facts({ bind: [{ source, destination: '/mnt', readOnly: true }], existingPaths: new Set([source]), canonicalPaths }));
+      assert.deepEqual(found.map((f) => f.severity), ['error'], source);
+      assert.match(found[0]!.message, /^refused: /, source);
+      assert.match(found[0]!.message, message, source);
+    }
+    const graph = preflightFindings(facts({ bind: [{ source: '/srv/storage/x', destination: '/mnt', readOnly: true }], existingPaths: new Set(['/srv/storage/x']), host: { ...host, graphRoot: '/srv/storage' } }));
+    assert.match(graph[0]!.message, /it is inside \/srv\/storage$/);
+  });
+
+  it('asks for each host path outside the workspace by its canonical path', () => {
+    const found = preflightFindings(facts({ bind: [{ source: '/srv/data/../data', destination: '/data', readOnly: false }], existingPaths: new Set(['/srv/data/../data']) }));
+    assert.equal(found[0]!.severity, 'warning');
+    assert.equal(found[0]!.hostPath, '/srv/data');
+  });
+
+  it("moves only what is really under the author's folder: '..' cannot climb out of it", () => {
+    assert.equal(remapPath('/home/alice/shop/../../../etc', '/home/alice/shop', '/work/shop'), undefined);
+    assert.equal(remapPath('/home/alice/shop//src/./app', '/home/alice/shop', '/work/shop'), '/work/shop/src/app');
+    assert.equal(remapPath('/home/alice/shop', '/home/alice/shop/', '/work/shop'), '/work/shop');
+    assert.equal(remapPath('/home/alice/shopping', '/home/alice/shop', '/work/shop'), undefined);
   });
 
   it('checks remapped sources, not the recorded ones', () => {

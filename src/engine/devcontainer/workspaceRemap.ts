@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import type { MetadataEdit } from '../archive/repack.js';
 import type { CheckpointArchiveSummary } from '../archive/reader.js';
 import { DevContainerLabel } from '../podman/containers.js';
@@ -23,9 +24,13 @@ export function devContainerWorkspace(contents: CheckpointArchiveSummary): DevCo
   };
 }
 
-/** `path` moved from under `from` to under `to`; undefined when it is not under `from`. */
+/**
+ * `path` moved from under `from` to under `to`; undefined when it is not under `from`. Judged and moved on
+ * normalised paths: `<from>/../../etc` is not under `from`, and stays as recorded for the preflight to refuse.
+ */
 export function remapPath(path: string, from: string, to: string): string | undefined {
-  return isUnder(path, from) ? `${to.replace(/\/+$/, '')}${path.slice(from.replace(/\/+$/, '').length)}` : undefined;
+  if (!isUnder(path, from)) return undefined;
+  return `${to.replace(/\/+$/, '')}${posix.normalize(path).slice(posix.normalize(from).replace(/\/+$/, '').length)}`;
 }
 
 /** Recorded bind-mount source → the one under `to`, for the mounts under the author's workspace only. */

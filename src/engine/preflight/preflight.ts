@@ -1,4 +1,5 @@
-import { lstat } from 'node:fs/promises';
+import { lstat, realpath } from 'node:fs/promises';
+import { posix } from 'node:path';
 import { PodmanAnnotation } from '../annotations.js';
 import { readCheckpointArchive, type CheckpointArchiveSummary } from '../archive/reader.js';
 import { hostHookAnnotations } from '../archive/sanitize.js';
@@ -48,7 +49,11 @@ export async function preflightRestore(podman: Podman, source: RestoreSource, op
   const remapped = options.remap?.(contents);
   const sources = contents.mounts.bind.map((m) => remapped?.get(m.source) ?? m.source);
   const existing = new Set<string>();
-  for (const path of sources) if (await exists(path)) existing.add(path);
+  const canonicalPaths = new Map<string, string>();
+  for (const path of sources) {
+    if (await exists(path)) existing.add(path);
+    canonicalPaths.set(path, await canonical(path));
+  }
   const restoreName = options.name ?? contents.containerName;
   const findings = preflightFindings({
     // An archive carries no annotations; its config.dump still names the runtime, which podman checks.
@@ -60,6 +65,7 @@ export async function preflightRestore(podman: Podman, source: RestoreSource, op
     volumeNames,
     localBaseImageId: baseName ? await podman.imageId(baseName, options) : undefined,
     existingPaths: existing,
+    canonicalPaths,
     workspaceFolder: options.workspaceFolder,
     remapped,
     fromArchive: source.kind === 'archive',
@@ -73,6 +79,20 @@ async function imageOrFail(podman: Podman, ref: string, options: RunOptions): Pr
   const image = await podman.checkpointImage(ref, options);
   if (!image) throw new EngineError('IMAGE_NOT_FOUND', `${ref} is not a checkpoint image in podman's storage`, { hint: 'list them with `ckpt images`' });
   return image;
+}
+
+/** Where a path really leads here: normalised, and through every symlink (`/proc/<pid>/root` included) as far as it exists. */
+async function canonical(path: string): Promise<string> {
+  let head = posix.normalize(path);
+  let tail = '';
+  // A missing path is resolved as far as its folders exist: a link above it still counts.
+  for (;;) {
+    const real = await realpath(head).catch(() => undefined);
+    if (real !== undefined) return tail ? posix.join(real, tail) : real;
+    if (head === '/' || head === '.' || !head.startsWith('/')) return posix.normalize(path);
+    tail = tail ? posix.join(posix.basename(head), tail) : posix.basename(head);
+    head = posix.dirname(head);
+  }
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import { CriuAnnotation, CrioAnnotation, PodmanAnnotation } from '../annotations.js';
 import type { CheckpointArchiveSummary } from '../archive/reader.js';
 import { hookAnnotationRemoved, triggersHook } from '../archive/sanitize.js';
@@ -17,6 +18,8 @@ export interface PreflightFinding {
   check: PreflightCheck;
   message: string;
   hint?: string;
+  /** A host path outside the workspace the restore would mount (canonical): it needs the user's consent, per path. */
+  hostPath?: string;
 }
 
 /** Everything the checks compare, gathered beforehand so that the checks themselves are a pure function. */
@@ -34,6 +37,8 @@ export interface PreflightFacts {
   existingPaths: ReadonlySet<string>;
   /** Bind mounts under here are the workspace's own; every other host path is flagged. */
   workspaceFolder?: string;
+  /** Where each bind-mount source (as the restore uses it) really leads on this host: normalised, links resolved. */
+  canonicalPaths?: ReadonlyMap<string, string>;
   /** Bind-mount sources as the restore will use them (dev container remapping), by recorded source. */
   remapped?: ReadonlyMap<string, string>;
   /** An archive (`--import`), which brings named volumes' content; an image does not. */
@@ -48,7 +53,13 @@ export interface PreflightFacts {
  * Host paths whose mounting gives a container the host: an image from someone else asking for one of these is
  * refused, whatever else it holds.
  */
-const SENSITIVE = ['/', '/etc', '/root', '/home', '/boot', '/usr', '/var', '/var/lib', '/var/run', '/run', '/proc', '/sys', '/dev', '/var/lib/containers', '/var/run/docker.sock', '/run/podman', '/run/podman/podman.sock'];
+/** Folders whose whole tree a checkpoint may never mount: the system, the kernel's views, container storage and runtimes. */
+const SENSITIVE_TREES = ['/etc', '/root', '/boot', '/usr', '/bin', '/sbin', '/lib', '/lib64', '/proc', '/sys', '/dev',
+  '/var/lib/containers', '/run/containers', '/var/lib/docker', '/run/podman', '/run/docker', '/run/runc', '/run/crun', '/var/run'];
+/** Folders that are sensitive themselves, not below them (a project folder under /home is fine, /home is not). */
+const SENSITIVE_FOLDERS = ['/', '/home', '/var', '/var/lib', '/run', '/srv', '/opt', '/mnt', '/media', '/tmp'];
+/** Credential folders in any home: keys, tokens and cloud logins. */
+const CREDENTIAL_FOLDERS = ['.ssh', '.aws', '.kube', '.docker', '.gnupg', '.azure', '.config/gcloud', '.config/gh', '.password-store', '.netrc'];
 
 export function preflightFindings(f: PreflightFacts): PreflightFinding[] {
   return [...hostFindings(f), ...removalFindings(f), ...baseImageFindings(f), ...mountFindings(f), ...nameFindings(f), ...tcpFindings(f)];
@@ -125,14 +136,18 @@ function mountFindings(f: PreflightFacts): PreflightFinding[] {
   const out: PreflightFinding[] = [];
   for (const m of f.contents.mounts.bind) {
     const source = f.remapped?.get(m.source) ?? m.source;
-    const shown = source === m.source ? source : `${source} (recorded as ${m.source})`;
+    // Judged where it really leads on this host: normalised, symlinks resolved.
+    const real = f.canonicalPaths?.get(source) ?? posix.normalize(source);
+    const resolved = real === source ? '' : ` (resolves to ${real})`;
+    const shown = `${source === m.source ? source : `${source} (recorded as ${m.source})`}${resolved}`;
     const mode = m.readOnly ? 'read-only' : 'read-write';
-    if (isSensitive(source)) {
+    const reason = sensitivePathReason(real, f.host.graphRoot || undefined);
+    if (reason) {
       out.push({
         severity: 'error',
         check: 'bind-mount',
-        message: `the checkpoint asks to bind-mount the host's ${source} at ${m.destination} (${mode})`,
-        hint: 'a checkpoint image must not reach into the host like this; if you made it yourself and mean it, restore it with podman directly',
+        message: `refused: the checkpoint asks to bind-mount the host's ${shown} at ${m.destination} (${mode}): ${reason}`,
+        hint: 'a checkpoint must not reach into the host like this; if you made it yourself and mean it, restore it with podman directly',
       });
       continue;
     }
@@ -145,12 +160,13 @@ function mountFindings(f: PreflightFacts): PreflightFinding[] {
       });
       continue;
     }
-    const inside = f.workspaceFolder !== undefined && isUnder(source, f.workspaceFolder);
+    const inside = f.workspaceFolder !== undefined && isUnder(real, f.workspaceFolder);
     out.push({
       severity: inside ? 'info' : 'warning',
       check: 'bind-mount',
       message: `host path ${shown} is mounted at ${m.destination} (${mode})${inside ? ', inside the workspace' : ', outside the workspace'}`,
-      hint: inside ? undefined : 'the restored process can read and write it: make sure you trust where this checkpoint comes from',
+      hint: inside ? undefined : 'the restored process can read and write it: allow this path only if you trust where this checkpoint comes from',
+      ...(inside ? {} : { hostPath: real }),
     });
   }
   for (const v of f.contents.mounts.volumes) {
@@ -185,13 +201,22 @@ function nameFindings(f: PreflightFacts): PreflightFinding[] {
   }];
 }
 
-function isSensitive(path: string): boolean {
+/** Why a host path (canonical: normalised, links resolved) may never be mounted, or undefined when it may. */
+export function sensitivePathReason(path: string, graphRoot?: string): string | undefined {
   const clean = path.replace(/\/+$/, '') || '/';
-  return SENSITIVE.includes(clean) || /^\/home\/[^/]+$/.test(clean) || clean === '/root/.ssh' || /\/\.ssh$/.test(clean);
+  const tree = [...SENSITIVE_TREES, ...(graphRoot ? [graphRoot] : [])].find((t) => isUnder(clean, t));
+  if (tree) return `it is ${clean === tree ? '' : 'inside '}${tree}`;
+  if (SENSITIVE_FOLDERS.includes(clean)) return `it is the host's ${clean}`;
+  if (/^\/home\/[^/]+$/.test(clean)) return 'it is a home folder';
+  const credentials = CREDENTIAL_FOLDERS.find((c) => clean.endsWith(`/${c}`) || clean.includes(`/${c}/`));
+  if (credentials) return `it holds credentials (${credentials})`;
+  if (clean.endsWith('.sock')) return 'it is a socket, maybe a container runtime\'s';
+  return undefined;
 }
 
-/** Whether `path` is `folder` or lies below it. */
+/** Whether `path` is `folder` or lies below it, judged on normalised paths (`a/../..` climbs, `//` is `/`). */
 export function isUnder(path: string, folder: string): boolean {
-  const base = folder.replace(/\/+$/, '');
-  return path === base || path.startsWith(`${base}/`);
+  const base = posix.normalize(folder).replace(/\/+$/, '');
+  const clean = posix.normalize(path);
+  return clean === base || clean.startsWith(`${base}/`) || base === '';
 }
