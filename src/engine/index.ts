@@ -40,7 +40,7 @@ export { listRepositoryImages, registryImage, type RegistryImage } from './regis
 export { pushImage, type PushOptions } from './registry/pushImage.js';
 export { pullImage } from './registry/pullImage.js';
 
-export { preflightRestore, type PreflightOptions, type PreflightReport } from './preflight/preflight.js';
+export { preflightRestore, unallowedHostPaths, type PreflightOptions, type PreflightReport } from './preflight/preflight.js';
 export { restoreSanitized, type SanitizedRestoreOptions } from './preflight/sanitizedRestore.js';
 export { preflightFindings, type PreflightCheck, type PreflightFacts, type PreflightFinding, type PreflightSeverity } from './preflight/preflightFindings.js';
 export type { CheckpointMounts } from './archive/reader.js';

@@ -37,6 +37,19 @@ describe('restore preflight', { concurrency: false }, () => {
     assert.equal(taken.code, 1);
     assert.match(taken.stdout, new RegExp(`error +a container named ${name} already exists`));
 
+    // Host paths outside the workspace need consent, path by path: a restore without it is refused.
+    const unasked = ckptWith({}, 'restore', image, '--name', `${name}-copy`);
+    assert.equal(unasked.code, 1, unasked.stdout);
+    assert.match(unasked.stderr, new RegExp(`would mount a host path outside the workspace: ${workspace}\n`));
+    assert.match(unasked.stderr, new RegExp(`--allow-host-path ${workspace}`));
+    assert.equal(await engine.container(`${name}-copy`), undefined, 'restored without consent');
+    const otherPath = ckptWith({}, 'restore', image, '--name', `${name}-copy`, '--allow-host-path', `${workspace}-other`);
+    assert.equal(otherPath.code, 1, 'consent for another path let it through');
+    const allowed = ckptWith({}, 'restore', image, '--name', `${name}-copy`, '--allow-host-path', workspace);
+    assert.equal(allowed.code, 0, allowed.stderr);
+    assert.equal((await engine.container(`${name}-copy`))?.state, 'running');
+    await podman('rm', '-f', '-t', '0', `${name}-copy`);
+
     renameSync(workspace, `${workspace}-moved`);
     const missing = ckptWith({}, 'restore', image, '--name', `${name}-copy`);
     assert.equal(missing.code, 1, missing.stdout);

@@ -6,6 +6,7 @@ import {
   preflightRestore,
   restoreDevContainer,
   restoreSanitized,
+  unallowedHostPaths,
   type RestoreSource,
 } from '../../engine/index.js';
 import { UsageError, type CliCommand } from '../command.js';
@@ -20,6 +21,7 @@ export const restore: CliCommand = {
   help: [
     '--dry-run             only check the checkpoint against this host (preflight) and print the report',
     '--workspace DIR       bind mounts under DIR are the workspace\'s; other host paths are flagged',
+    '--allow-host-path P   let the restore mount host path P outside the workspace; one flag per path (repeatable)',
     '--dev-container DIR   restore a dev container\'s checkpoint as the dev container of DIR, your clone of its',
     '                      workspace: the workspace mount and devcontainer labels move to DIR',
     '--import FILE         restore from a checkpoint archive',
@@ -45,6 +47,7 @@ export const restore: CliCommand = {
     'dry-run': { type: 'boolean' },
     workspace: { type: 'string' },
     'dev-container': { type: 'string' },
+    'allow-host-path': { type: 'string', multiple: true },
   },
   positionals: { min: 0, max: 1 },
   async run(ctx, v, [arg]) {
@@ -74,6 +77,12 @@ export const restore: CliCommand = {
         throw new EngineError('PREFLIGHT_FAILED', `${report.source} would not restore here: see the errors above`, { hint: 'fix what they name, then restore again' });
       }
       for (const f of report.findings.filter((x) => x.severity === 'warning')) ctx.note(`warning: ${f.message}`);
+      const unallowed = await unallowedHostPaths(report, ((v['allow-host-path'] as string[] | undefined) ?? []).map((p) => resolve(p)));
+      if (unallowed.length) {
+        throw new EngineError('PREFLIGHT_FAILED', `${report.source} would mount ${unallowed.length === 1 ? 'a host path' : 'host paths'} outside the workspace: ${unallowed.join(', ')}`, {
+          hint: `only if you trust where this checkpoint comes from, allow each one: ${unallowed.map((p) => `--allow-host-path ${p}`).join(' ')}`,
+        });
+      }
     } else if (v['dry-run']) throw new UsageError('--dry-run checks an image or an archive, not a restore in place');
     ctx.note(`restoring ${arg ?? v.import}...`);
     const options = {

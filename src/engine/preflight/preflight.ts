@@ -98,3 +98,12 @@ async function canonical(path: string): Promise<string> {
 async function exists(path: string): Promise<boolean> {
   return path.startsWith('/') && (await lstat(path).then(() => true, () => false));
 }
+
+/**
+ * The host paths outside the workspace a restore would mount that the user has not allowed, one by one:
+ * consent is given per path (compared where each really leads), never for all at once.
+ */
+export async function unallowedHostPaths(report: PreflightReport, allowed: readonly string[]): Promise<string[]> {
+  const granted = new Set(await Promise.all(allowed.map(canonical)));
+  return [...new Set(report.findings.flatMap((f) => (f.hostPath && !granted.has(f.hostPath) ? [f.hostPath] : [])))];
+}

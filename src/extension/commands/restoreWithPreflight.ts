@@ -29,8 +29,13 @@ export interface RestoreRequest {
   ignoreStaticMac?: boolean;
   /** Bring back established TCP connections (the checkpoint must hold them, the peers must answer). */
   tcpEstablished?: boolean;
-  /** false: restore despite the preflight's warnings without asking. Errors always refuse. */
+  /**
+   * false: restore despite the preflight's warnings without asking — except host paths outside the workspace,
+   * which must each be in `allowHostPaths`. Errors always refuse.
+   */
   confirm?: boolean;
+  /** Host paths outside the workspace a restore without dialogs may mount, one by one. */
+  allowHostPaths?: string[];
 }
 
 /** What a restore command did: the preflight, always, and the restore when the preflight let it go ahead. */
@@ -65,14 +70,14 @@ export function devContainerFolder(given?: string): string {
  * (shown, and asked about when it warns), the restore, then a notification with the ways into the container.
  */
 export async function restoreWithPreflight(services: Services, request: RestoreRequest, mode: RestoreMode = {}): Promise<RestoreOutcome> {
-  const { image: requested, confirm, ...options } = request;
+  const { image: requested, confirm, allowHostPaths, ...options } = request;
   const folder = mode.devContainer === true ? devContainerFolder(mode.workspaceFolder) : (mode.workspaceFolder ?? thisWorkspaceFolder());
   const outcome = await withProgress(`Restoring ${shown(requested)}`, async (report, signal) => {
     const image = await intoPodman(services, requested, report, signal);
     report('checking the checkpoint against this host');
     const { checked, dev } = await preflight(services, { image, requested, name: options.name, folder, tcpEstablished: options.tcpEstablished, devContainer: mode.devContainer }, signal);
     const subject = dev ? `${requested} as the dev container of ${basename(dev.workspaceFolder)}` : requested;
-    if (!(await confirmPreflight(services, checked, subject, confirm !== false))) return { report: checked, dev };
+    if (!(await confirmPreflight(services, checked, subject, confirm !== false, allowHostPaths))) return { report: checked, dev };
     const restoreOptions = { ...options, onStage: report, signal };
     const result = dev
       ? await restoreDevContainer(services.podman(), image, dev, restoreOptions)
