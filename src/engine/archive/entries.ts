@@ -74,6 +74,9 @@ async function* checkedEntries(stream: Readable, what: string, options: TarEntry
         throw unsafe(`entry ${entry} is a ${header.type ?? 'entry of unknown type'}; only files, folders and links are accepted`);
       }
       const size = header.size ?? 0;
+      // Readers disagree on what follows a link or folder that says it has data: tar-stream takes it as the
+      // entry's body, Go's archive/tar (podman) as more entries, so the two would see different archives.
+      if (type !== 'file' && size > 0) throw unsafe(`entry ${entry} is a ${header.type} that declares ${size} bytes of data`);
       if (size > limits.maxEntryBytes) throw limit(`entry ${entry} declares ${size} bytes, above the limit of ${limits.maxEntryBytes} per entry`);
       if ((total += size) > limits.maxTotalBytes) throw limit(`entries add up to more than the limit of ${limits.maxTotalBytes} bytes`);
       if (name.path === '') {
