@@ -10,6 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import { describe, it } from 'node:test';
 import { preflightRestore, restoreSanitized, type MetadataEdit } from '../../src/engine/index.js';
 import { editedTar } from '../../src/engine/archive/repack.js';
+import { ckpt } from '../support/cli.js';
 import { podman, readCounter, startCounter, testPodman, testResources, uniqueName, waitForCounter } from '../support/stack.js';
 
 const TIMEOUT = { timeout: 120_000 };
@@ -63,6 +64,23 @@ describe('restoring a hostile checkpoint (real podman + CRIU)', { concurrency: f
     const archive = await rewrite(plain, hostileEdit(marker, true), join(res.dir, 'hook-only.tar'));
     await engine.restore({ kind: 'archive', path: archive }, { name: `${name}-copy` });
     assert.ok(existsSync(marker), 'the prestart hook did not run: this test no longer shows the hole');
+  });
+
+  it('refuses a checkpoint that ran without seccomp or masked paths (a privileged-style container): the CLI restores nothing', TIMEOUT, async () => {
+    const { name, plain } = await exported('unconfined');
+    const unconfine: MetadataEdit = (file, value) => {
+      const v = value as Json;
+      const spec = file === 'spec.dump' ? v : v.spec;
+      delete spec.linux.seccomp;
+      spec.linux.maskedPaths = [];
+      return v;
+    };
+    const archive = await rewrite(plain, unconfine, join(res.dir, 'unconfined.tar'));
+    const r = ckpt('restore', '--import', archive, '--name', `${name}-copy`);
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stderr, /error +refused: it ran without seccomp confinement/);
+    assert.match(r.stderr, /error +refused: the kernel's sensitive \/proc and \/sys files were not masked/);
+    assert.equal(await engine.container(`${name}-copy`), undefined, 'podman restored it anyway');
   });
 
   it('the preflight lists what will be removed, and the sanitized restore runs none of it and goes on counting', TIMEOUT, async () => {

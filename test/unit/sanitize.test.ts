@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { hostHookAnnotations, sanitizeConfig, sanitizeFindings, sanitizeSpec } from '../../src/engine/archive/sanitize.js';
+import { hostHookAnnotations, missingConfinement, sanitizeConfig, sanitizeFindings, sanitizeSpec } from '../../src/engine/archive/sanitize.js';
 
 /** The parts of a spec.dump podman 4.3 writes for a plain `podman run` that the sanitizer looks at. */
 const plainSpec = () => ({
@@ -59,6 +59,17 @@ describe('sanitizing a checkpoint\'s metadata', () => {
     assert.deepEqual(removed, ['privileged mode', 'every host device (mountAllDevices)', 'exit command /bin/sh -c curl evil', 'OCI poststop hook /bin/rm']);
     assert.equal(config.privileged, false);
     assert.equal(config.exitCommand, undefined);
+  });
+
+  it('names the confinement a checkpoint ran without, which a restore cannot give back', () => {
+    const confined = { process: {}, linux: { seccomp: { defaultAction: 'SCMP_ACT_ERRNO' }, maskedPaths: ['/proc/kcore'], readonlyPaths: ['/proc/sys'] } };
+    assert.deepEqual(missingConfinement(confined), []);
+    assert.deepEqual(missingConfinement({ process: { apparmorProfile: 'unconfined' }, linux: { maskedPaths: [], readonlyPaths: [] } }), [
+      'it ran without seccomp confinement',
+      'it ran without AppArmor confinement (unconfined)',
+      "the kernel's sensitive /proc and /sys files were not masked",
+      '/proc/sys and the like were writable',
+    ]);
   });
 
   it("reads the annotation patterns of this host's hooks.d", async () => {

@@ -11,7 +11,7 @@ import { ArchiveEntry } from '../annotations.js';
 import { asArray, asObject, str, stringMap, time, type Json } from '../podman/json.js';
 import type { Compression } from './compression.js';
 import { openEntries, type TarEntry, type TarEntryOptions } from './entries.js';
-import { sanitizeFindings } from './sanitize.js';
+import { missingConfinement, sanitizeFindings } from './sanitize.js';
 
 export type CheckpointEngine = 'podman' | 'cri-o' | 'containerd';
 
@@ -53,6 +53,8 @@ export interface CheckpointArchiveSummary {
    * words; hooks that only this host's hooks.d would trigger are added at restore time.
    */
   removedOnRestore: string[];
+  /** Confinement the checkpoint ran without, which a restore cannot give back: podman's spec.dump only. */
+  missingConfinement: string[];
 }
 
 /**
@@ -193,6 +195,8 @@ export class ArchiveSummaryBuilder {
       mounts: mountsOf(config, spec),
       entryCount: this.#entryCount,
       removedOnRestore: sanitizeFindings(config, spec),
+      // CRI-O and containerd write their own spec, with Kubernetes' defaults (seccomp often unconfined).
+      missingConfinement: engine === 'podman' ? missingConfinement(spec) : [],
     };
   }
 }

@@ -123,6 +123,20 @@ export function sanitizeConfig(input: Json, hookAnnotations: readonly RegExp[] =
   return { config, removed };
 }
 
+/**
+ * Confinement a restore cannot give back, so it refuses instead: CRIU restores each task's seccomp filters as
+ * they were, and podman mounts /proc and /sys as the spec says. A container podman made unprivileged has all of it.
+ */
+export function missingConfinement(spec: Json): string[] {
+  const linux = asObject(spec.linux);
+  const missing: string[] = [];
+  if (linux.seccomp === undefined || linux.seccomp === null) missing.push('it ran without seccomp confinement');
+  if (str(asObject(spec.process).apparmorProfile) === 'unconfined') missing.push('it ran without AppArmor confinement (unconfined)');
+  if (asArray(linux.maskedPaths).length === 0) missing.push("the kernel's sensitive /proc and /sys files were not masked");
+  if (asArray(linux.readonlyPaths).length === 0) missing.push('/proc/sys and the like were writable');
+  return missing;
+}
+
 /** Everything a restore of these metadata files removes, each said once. */
 export function sanitizeFindings(config: Json, spec: Json, hookAnnotations: readonly RegExp[] = []): string[] {
   return [...new Set([...sanitizeConfig(config, hookAnnotations).removed, ...sanitizeSpec(spec, hookAnnotations).removed])];

@@ -68,12 +68,19 @@ export function preflightFindings(f: PreflightFacts): PreflightFinding[] {
 /** What the restore removes: it restores without it, but a genuine checkpoint asks for none of it. */
 function removalFindings(f: PreflightFacts): PreflightFinding[] {
   const hooks = Object.keys(f.contents.specAnnotations).filter((key) => triggersHook(key, f.hookAnnotations ?? [])).map(hookAnnotationRemoved);
-  return [...new Set([...f.contents.removedOnRestore, ...hooks])].map((item) => ({
+  const removed = [...new Set([...f.contents.removedOnRestore, ...hooks])].map((item): PreflightFinding => ({
     severity: 'warning',
     check: 'sanitize',
     message: `removed: ${item}`,
     hint: 'the checkpoint asked for more than a container of its own; it is restored without it, and fails if its processes need it',
   }));
+  const refused = f.contents.missingConfinement.map((item): PreflightFinding => ({
+    severity: 'error',
+    check: 'sanitize',
+    message: `refused: ${item}`,
+    hint: 'a restore cannot give the processes back the confinement they ran without; restore only checkpoints of unprivileged containers',
+  }));
+  return [...refused, ...removed];
 }
 
 function tcpFindings(f: PreflightFacts): PreflightFinding[] {
