@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import * as vscode from 'vscode';
 import { formatRegistryReference, parseRegistryReference, podmanNameFor, type ImageReference } from '../../engine/index.js';
 import { readSettings } from '../config.js';
@@ -85,7 +86,7 @@ async function askReference(arg: unknown, title: string): Promise<string> {
       return 'Paste a reference such as registry.example.com/team/web:bug';
     }
   };
-  const clipboard = (await vscode.env.clipboard.readText()).trim();
+  const clipboard = (await clipboardText()).trim();
   return required(
     await vscode.window.showInputBox({
       title,
@@ -95,4 +96,20 @@ async function askReference(arg: unknown, title: string): Promise<string> {
       validateInput: problem,
     }),
   ).trim();
+}
+
+/**
+ * The clipboard's text, or '' when it cannot be had at once: in a browser VS Code waits on the page's clipboard
+ * permission (with a Retry notification) and the prompt would never open.
+ */
+async function clipboardText(): Promise<string> {
+  const timer = new AbortController();
+  try {
+    return await Promise.race([
+      Promise.resolve(vscode.env.clipboard.readText()).catch(() => ''),
+      sleep(1000, '', { signal: timer.signal }),
+    ]);
+  } finally {
+    timer.abort();
+  }
 }
