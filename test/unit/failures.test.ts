@@ -15,6 +15,7 @@ describe('podman failures', () => {
     ['Error: container image "x" requires runtime: "crun"', 'RUNTIME_MISMATCH'],
     ['Error: creating container storage: the container name "web" is already in use by abc', 'NAME_IN_USE'],
     ['Error: localhost/nope:1: image not known', 'IMAGE_NOT_FOUND'],
+    ['Error: checkpoint/restore requires at least CRIU 31100', 'CRIU_FAILED'],
     ['Error: something entirely new', 'PODMAN_FAILED'],
   ];
   for (const [stderr, code] of cases) {

@@ -20,6 +20,11 @@ const RULES: Rule[] = [
     hint: 'checkpoint and restore need rootful podman: run VS Code or ckpt as root, or use a rootful podman machine',
   },
   {
+    pattern: /requires at least CRIU|CRIU binary not found/i,
+    code: 'CRIU_FAILED',
+    hint: 'podman found no CRIU it can use in its PATH: run `ckpt host --check` (VS Code: "Checkpoint: Check This Host") to see which CRIU runs and whether it works',
+  },
+  {
     pattern: /criu failed|criu.*(?:error|failed)|CRIU is missing|checkpointing .* failed|restoring .* failed/i,
     code: 'CRIU_FAILED',
     hint: 'read the CRIU log below; common causes are established TCP connections (use the TCP option), file locks (use the file-locks option) or a CRIU older than 4.1 on a kernel >= 6.13',
