@@ -25,7 +25,7 @@ export function runCommand<A extends unknown[]>(services: Services, fn: (...args
     } catch (err) {
       if (err instanceof UserCancelled || isEngineError(err, 'CANCELLED')) return undefined;
       services.log.error(describeError(err));
-      const text = isEngineError(err) && err.hint ? `${err.message}. ${err.hint}.` : (err as Error).message ?? String(err);
+      const text = errorText(err);
       // CRIU's own log says most; the output channel has everything else.
       const criuLog = isEngineError(err) ? err.logPath : undefined;
       const buttons = [criuLog ? 'Open CRIU Log' : 'Open Log'];
@@ -42,6 +42,11 @@ export function runCommand<A extends unknown[]>(services: Services, fn: (...args
       await services.refresh.now();
     }
   };
+}
+
+/** An error in one message for people: an engine error's cause and next step, any other error's message. */
+export function errorText(err: unknown): string {
+  return isEngineError(err) && err.hint ? `${err.message}. ${err.hint}.` : ((err as Error | undefined)?.message ?? String(err));
 }
 
 /** Long work in a cancellable notification that names the stage. */

@@ -9,9 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { CheckpointStudioApi } from '../../../src/extension/extension.js';
-import { readCheckpointArchive, type CheckpointResult, type HostCheckReport } from '../../../src/engine/index.js';
+import { isEngineError, readCheckpointArchive, type CheckpointResult, type HostCheckReport } from '../../../src/engine/index.js';
 import type { RestoreOutcome } from '../../../src/extension/commands/restoreWithPreflight.js';
 import type { InspectPanel } from '../../../src/extension/webview/InspectPanel.js';
+import { formatCheckStep } from '../../../src/shared/format.js';
 import { COUNTER_SCRIPT, counterValue } from '../../support/counter.js';
 import { activateExtension, EXTENSION_ID, hostCriuText, podman, until } from './host.js';
 
@@ -172,38 +173,59 @@ suite('Checkpoint Studio in the extension host', function () {
     assert.throws(() => podman('image', 'exists', image));
   });
 
-  test('Check This Host proves the host with a real checkpoint and restore, every step timed', async () => {
+  test('Check This Host proves the host with a real checkpoint and restore, every step timed in the log', async () => {
     const report = (await vscode.commands.executeCommand('checkpointStudio.checkHost')) as HostCheckReport | undefined;
     assert.ok(report?.ok, `the host check failed: ${JSON.stringify(report?.steps.find((s) => !s.ok))}`);
+    const facts = await api.services.podman().hostFacts();
+    assert.equal(report.criu, facts.criu?.text, 'the check and the host facts name different CRIUs');
     assert.equal(report.criu, hostCriuText());
-    assert.ok(report.steps.length >= 7 && report.steps.every((s) => s.ok && s.ms >= 0));
+    assert.ok(report.steps.length >= 7, `only ${report.steps.length} steps`);
+    for (const s of report.steps) assert.ok(s.ok && Number.isFinite(s.ms) && s.ms >= 0, `step without a time: ${JSON.stringify(s)}`);
     assert.ok(report.steps.some((s) => /copy goes on/.test(s.title)));
+    const log = await until('every step in the log', () => {
+      const text = readFileSync(api.logFile.fsPath, 'utf8');
+      return text.includes('This host can checkpoint and restore containers') ? text : undefined;
+    });
+    for (const s of report.steps) assert.ok(log.includes(formatCheckStep(s).trim()), `"${s.title}" and its time are not in the log`);
     assert.equal(api.services.model.hostCheckFailure, undefined);
     assert.ok(!api.views.containers.getChildren().some((n) => n.container === undefined), 'a passed check left a failure row');
   });
 
-  test('a failing host check heads the Containers view, and a passing one clears it', async () => {
-    // A CRIU that reports a good version and then fails every dump: podman and runc really run it.
-    const fake = mkdtempSync(join(tmpdir(), 'ckpt-fake-criu-'));
-    writeFileSync(join(fake, 'criu'), '#!/bin/sh\n[ "$1" = --version ] && { echo "Version: 9.9.9"; exit 0; }\necho "fake CRIU refuses" >&2\nexit 1\n', { mode: 0o755 });
+  test('a host check whose CRIU hangs fails after the stall timeout, heads the Containers view, and a passing check clears it', async () => {
+    // A CRIU that gives its version, then reads podman's request on the socket it is handed (`criu swrk <fd>`) and
+    // never answers: a real hang, which ends by itself when the watchdog stops podman.
+    const fake = mkdtempSync(join(tmpdir(), 'ckpt-hanging-criu-'));
+    writeFileSync(join(fake, 'criu'), '#!/bin/sh\n[ "$1" = --version ] && { echo "Version: 9.9.9"; exit 0; }\nexec cat <&"$2" >/dev/null\n', { mode: 0o755 });
     const settings = vscode.workspace.getConfiguration('checkpointStudio');
     const env = settings.get<Record<string, string>>('podmanEnvironment') ?? {};
+    const stall = settings.inspect<number>('criu.stallTimeoutSeconds')?.globalValue;
     await settings.update('podmanEnvironment', { ...env, PATH: `${fake}:${env.PATH ?? process.env.PATH}` }, vscode.ConfigurationTarget.Global);
+    await settings.update('criu.stallTimeoutSeconds', 2, vscode.ConfigurationTarget.Global);
     try {
+      const started = Date.now();
       const report = (await vscode.commands.executeCommand('checkpointStudio.checkHost')) as HostCheckReport | undefined;
       assert.equal(report?.ok, false);
-      const failed = report.steps.find((s) => !s.ok);
-      assert.match(failed!.title, /^checkpoint into an image/);
+      const failed = report.steps.find((s) => !s.ok)!;
+      assert.match(failed.title, /^checkpoint into an image/);
+      // Stopped after the setting's 2 s, not the default 60 s.
+      assert.ok(isEngineError(failed.error, 'CRIU_STALLED'), `not a stall: ${String(failed.error)}`);
+      assert.match(failed.detail ?? '', /made no progress .*for 2 s/);
+      assert.ok(Date.now() - started < 30_000, `the check took ${Date.now() - started} ms`);
+      assert.equal(api.services.model.hostCheckFailure?.step, failed.title, 'no failure recorded for the context key and the view');
       const [first] = api.views.containers.getChildren();
       assert.equal(first?.container, undefined, 'the failure does not head the Containers view');
-      assert.match(String(first?.label), /^Host check failed: checkpoint into an image/);
+      assert.equal(first?.label, `Host check failed: ${failed.title}`);
+      assert.equal(first?.description, 'click to check again');
+      assert.equal((first?.iconPath as vscode.ThemeIcon | undefined)?.id, 'warning');
       assert.equal(first?.command?.command, 'checkpointStudio.checkHost');
     } finally {
+      await settings.update('criu.stallTimeoutSeconds', stall, vscode.ConfigurationTarget.Global);
       await settings.update('podmanEnvironment', env, vscode.ConfigurationTarget.Global);
       rmSync(fake, { recursive: true, force: true });
     }
     const again = (await vscode.commands.executeCommand('checkpointStudio.checkHost')) as HostCheckReport | undefined;
     assert.equal(again?.ok, true);
+    assert.equal(api.services.model.hostCheckFailure, undefined);
     assert.ok(!api.views.containers.getChildren().some((n) => n.container === undefined), 'the failure row stayed after a passing check');
   });
 
