@@ -2,10 +2,10 @@ import { readdir, stat } from 'node:fs/promises';
 import { release } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseCriuVersionOutput } from '../criuVersion.js';
 import { EngineError } from '../errors.js';
 import type { PodmanExec, ProcessResult } from './exec.js';
 import { readTail } from './failures.js';
+import { readCriu } from './hostFacts.js';
 import { ioBytes, isCriu, killQuietly, listProcesses, openFiles, processTree, type ProcessInfo } from './procfs.js';
 
 /** A podman command that runs CRIU: a checkpoint (dump) or a restore. */
@@ -145,13 +145,9 @@ async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
 }
 
 async function stallError(exec: PodmanExec, command: CriuCommand, now: Progress, stalledFor: number, log: string | undefined): Promise<EngineError> {
-  const versionOutput = await exec.runProgram('criu', ['--version']).then((r) => r.stdout + r.stderr, () => '');
-  let criu = 'CRIU';
-  try {
-    criu = `CRIU ${parseCriuVersionOutput(versionOutput).text}`;
-  } catch {
-    // An unreadable version still leaves a useful message.
-  }
+  // CRIU as podman finds it, read the way host facts read it; a version that cannot be read still leaves a message.
+  const found = await readCriu(exec, release(), {}).catch(() => undefined);
+  const criu = found?.criu ? `CRIU ${found.criu.text}` : 'CRIU';
   const seconds = Math.round(stalledFor / 1000);
   const who = now.criuPids.length ? `${criu} made no progress` : `podman made no progress (${criu} never started)`;
   const logKept = now.logPath !== undefined && (await stat(now.logPath).then(() => true, () => false));
