@@ -10,7 +10,7 @@ import { asArray, asObject, str, type Json } from '../podman/json.js';
  */
 
 /** Podman 4's default capabilities (containers.conf default_capabilities): the most a restored container keeps. */
-const DEFAULT_CAPABILITIES = new Set(['CAP_AUDIT_WRITE', 'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FOWNER', 'CAP_FSETID', 'CAP_KILL', 'CAP_MKNOD',
+export const DEFAULT_CAPABILITIES: ReadonlySet<string> = new Set(['CAP_AUDIT_WRITE', 'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FOWNER', 'CAP_FSETID', 'CAP_KILL', 'CAP_MKNOD',
   'CAP_NET_BIND_SERVICE', 'CAP_NET_RAW', 'CAP_SETFCAP', 'CAP_SETGID', 'CAP_SETPCAP', 'CAP_SETUID', 'CAP_SYS_CHROOT']);
 const CAPABILITY_SETS = ['bounding', 'effective', 'inheritable', 'permitted', 'ambient'];
 /** The namespaces every podman container has of its own. */
