@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { hostHookAnnotations, missingConfinement, sanitizeConfig, sanitizeFindings, sanitizeSpec } from '../../src/engine/archive/sanitize.js';
+import { hostHookAnnotations, missingConfinement, sanitizeConfig, sanitizeFindings, sanitizeSpec, sharesHostNetwork, unsafeMounts } from '../../src/engine/archive/sanitize.js';
 
 /** The parts of a spec.dump podman 4.3 writes for a plain `podman run` that the sanitizer looks at. */
 const plainSpec = () => ({
@@ -33,7 +33,7 @@ describe('sanitizing a checkpoint\'s metadata', () => {
     hostile.linux.sysctl = { 'kernel.core_pattern': '|/tmp/x' };
     hostile.annotations['org.criu.config'] = '/tmp/c.conf';
     hostile.annotations['com.example.gpu'] = 'all';
-    const { spec, removed } = sanitizeSpec(hostile, [/^com\.example\./]);
+    const { spec, removed } = sanitizeSpec(hostile, { hookAnnotations: [/^com\.example\./] });
     assert.deepEqual(removed, [
       'OCI createRuntime hook /usr/bin/env touch /x',
       "capability CAP_SYS_ADMIN (not among podman's defaults)",
@@ -70,6 +70,44 @@ describe('sanitizing a checkpoint\'s metadata', () => {
       "the kernel's sensitive /proc and /sys files were not masked",
       '/proc/sys and the like were writable',
     ]);
+  });
+
+  it('refuses mounts other than binds and a container\'s own file systems, and writable sysfs or cgroups', () => {
+    const spec = {
+      mounts: [
+        { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid'] },
+        { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['ro'] },
+        { destination: '/work', type: 'bind', source: '/home/dev/work', options: ['rbind'] },
+        { destination: '/data', source: '/srv/data', options: ['rbind'] },
+        { destination: '/disk', type: 'ext4', source: '/dev/sda1', options: [] },
+        { destination: '/o', type: 'overlay', source: 'overlay', options: ['lowerdir=/etc:/root', 'upperdir=/tmp/u', 'workdir=/tmp/w'] },
+      ],
+    };
+    const config = { spec: { mounts: [{ destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['rw'] }] } };
+    assert.deepEqual(unsafeMounts(config, spec), [
+      'it mounts /dev/sda1 (ext4) at /disk: only bind mounts and a container\'s own file systems restore',
+      'it mounts overlay (overlay, lowerdir=/etc:/root, upperdir=/tmp/u, workdir=/tmp/w) at /o: only bind mounts and a container\'s own file systems restore',
+      'it mounts cgroup read-write at /sys/fs/cgroup: a container gets it read-only',
+    ]);
+    assert.deepEqual(unsafeMounts({}, { mounts: spec.mounts.slice(0, 4) }), []);
+  });
+
+  it('makes shared mount propagation private, and keeps the host network only by choice', () => {
+    const hostile = plainSpec() as Record<string, any>;
+    hostile.mounts = [{ destination: '/work', type: 'bind', source: '/home/dev/work', options: ['rbind', 'rshared'] }];
+    hostile.linux.rootfsPropagation = 'shared';
+    hostile.linux.namespaces = hostile.linux.namespaces.filter((ns: { type: string }) => ns.type !== 'network');
+    assert.equal(sharesHostNetwork({}, hostile), true);
+    assert.equal(sharesHostNetwork({ spec: plainSpec() }, plainSpec()), false);
+    const { spec, removed } = sanitizeSpec(hostile);
+    assert.deepEqual(removed, [
+      'shared propagation of the root file system: mounts would reach the host',
+      'rshared propagation of the mount at /work: mounts would reach the host',
+    ]);
+    assert.deepEqual((spec as any).mounts[0].options, ['rbind', 'rprivate']);
+    assert.ok((spec as any).linux.namespaces.some((ns: { type: string }) => ns.type === 'network'), 'a private network namespace by default');
+    const kept = sanitizeSpec(hostile, { hostNetwork: true }).spec as any;
+    assert.ok(!kept.linux.namespaces.some((ns: { type: string }) => ns.type === 'network'), 'the host network, as the user chose');
   });
 
   it("reads the annotation patterns of this host's hooks.d", async () => {

@@ -31,6 +31,7 @@ export const restore: CliCommand = {
     '--ignore-static-ip    do not reuse the checkpointed IP address',
     '--ignore-static-mac   do not reuse the checkpointed MAC address',
     '--tcp-established     restore established TCP connections',
+    '--host-network        let a checkpoint that ran in the host\'s network namespace restore in it again',
     '--keep                keep CRIU files and logs',
     '--json                print the result as JSON',
   ],
@@ -42,6 +43,7 @@ export const restore: CliCommand = {
     'ignore-static-ip': { type: 'boolean' },
     'ignore-static-mac': { type: 'boolean' },
     'tcp-established': { type: 'boolean' },
+    'host-network': { type: 'boolean' },
     keep: { type: 'boolean' },
     json: { type: 'boolean' },
     'dry-run': { type: 'boolean' },
@@ -53,6 +55,7 @@ export const restore: CliCommand = {
   async run(ctx, v, [arg]) {
     let source = sourceOf(arg, v.import as string | undefined, v['in-place'] === true);
     const name = v.name as string | undefined;
+    const hostNetwork = v['host-network'] === true;
     if (source.kind === 'image') {
       // Podman restores only from its own storage: an image of the store or a registry is copied there first.
       const inPodman = await intoPodman(copyContext(ctx), source.ref, { signal: ctx.signal });
@@ -61,11 +64,11 @@ export const restore: CliCommand = {
     }
     const devFolder = v['dev-container'] ? resolve(v['dev-container'] as string) : undefined;
     if (devFolder && source.kind !== 'image') throw new UsageError('--dev-container restores a checkpoint image, not an archive or a container in place');
-    const plan = devFolder && source.kind === 'image' ? await planDevContainerRestore(ctx.podman, source.ref, devFolder, { name, tcpEstablished: v['tcp-established'] === true, signal: ctx.signal }) : undefined;
+    const plan = devFolder && source.kind === 'image' ? await planDevContainerRestore(ctx.podman, source.ref, devFolder, { name, tcpEstablished: v['tcp-established'] === true, hostNetwork, signal: ctx.signal }) : undefined;
     // Every restore of an image or archive is checked first; errors stop it, warnings are shown.
     if (source.kind !== 'container') {
       const workspaceFolder = v.workspace ? resolve(v.workspace as string) : undefined;
-      const report = plan?.report ?? (await preflightRestore(ctx.podman, source, { name, workspaceFolder, tcpEstablished: v['tcp-established'] === true, signal: ctx.signal }));
+      const report = plan?.report ?? (await preflightRestore(ctx.podman, source, { name, workspaceFolder, tcpEstablished: v['tcp-established'] === true, hostNetwork, signal: ctx.signal }));
       if (v['dry-run']) {
         if (v.json) ctx.out(toJson(report));
         else ctx.out(formatPreflightReport(report));
@@ -97,7 +100,7 @@ export const restore: CliCommand = {
     // Images and archives restore from the engine's sanitized copy; a container in place was checked when made here.
     const result = plan && source.kind === 'image'
       ? await restoreDevContainer(ctx.podman, source.ref, plan, options)
-      : source.kind === 'container' ? await ctx.podman.restore(source, options) : await restoreSanitized(ctx.podman, source, options);
+      : source.kind === 'container' ? await ctx.podman.restore(source, options) : await restoreSanitized(ctx.podman, source, { ...options, hostNetwork });
     if (v.json) return ctx.out(toJson(result));
     const took = result.stats ? ` in ${formatMicros(result.stats.totalMicros)}` : '';
     ctx.out(`restored ${result.container.name} (${result.container.id.slice(0, 12)}), ${result.container.state}${took}`);

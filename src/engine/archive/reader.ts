@@ -11,7 +11,7 @@ import { ArchiveEntry } from '../annotations.js';
 import { asArray, asObject, str, stringMap, time, type Json } from '../podman/json.js';
 import type { Compression } from './compression.js';
 import { openEntries, type TarEntry, type TarEntryOptions } from './entries.js';
-import { missingConfinement, sanitizeFindings } from './sanitize.js';
+import { missingConfinement, sanitizeFindings, sharesHostNetwork, unsafeMounts } from './sanitize.js';
 
 export type CheckpointEngine = 'podman' | 'cri-o' | 'containerd';
 
@@ -53,8 +53,13 @@ export interface CheckpointArchiveSummary {
    * words; hooks that only this host's hooks.d would trigger are added at restore time.
    */
   removedOnRestore: string[];
-  /** Confinement the checkpoint ran without, which a restore cannot give back: podman's spec.dump only. */
+  /**
+   * Why a restore is refused whatever the user says: confinement the checkpoint ran without, which a restore
+   * cannot give back (podman's spec.dump only), and mounts other than bind mounts and a container's own.
+   */
   missingConfinement: string[];
+  /** It ran in the host's network namespace: restored only there, and only by the user's explicit choice. */
+  sharesHostNetwork: boolean;
 }
 
 /**
@@ -196,7 +201,8 @@ export class ArchiveSummaryBuilder {
       entryCount: this.#entryCount,
       removedOnRestore: sanitizeFindings(config, spec),
       // CRI-O and containerd write their own spec, with Kubernetes' defaults (seccomp often unconfined).
-      missingConfinement: engine === 'podman' ? missingConfinement(spec) : [],
+      missingConfinement: [...(engine === 'podman' ? missingConfinement(spec) : []), ...unsafeMounts(config, spec)],
+      sharesHostNetwork: sharesHostNetwork(config, spec),
     };
   }
 }

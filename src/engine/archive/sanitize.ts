@@ -19,8 +19,21 @@ const PRIVATE_NAMESPACES = ['pid', 'network', 'ipc', 'uts', 'mount'];
 const PODMAN_NETNS = /^\/run\/netns\/netns-[0-9a-f-]+$/;
 /** Annotations that make the host run something: runc hands CRIU this config file, whose action scripts run as root. */
 const HOST_ACTION_ANNOTATIONS = ['org.criu.config'];
+/** Mount propagation that would carry mounts made in the container out to the host's mount table. */
+const PROPAGATION = new Set(['shared', 'rshared']);
+/** File systems of a podman container's own that have no host source. */
+const KERNEL_FILE_SYSTEMS = new Set(['proc', 'sysfs', 'tmpfs', 'devpts', 'mqueue', 'cgroup', 'cgroup2']);
+/** Views of the host's kernel state a container may only read. */
+const READ_ONLY_FILE_SYSTEMS = new Set(['sysfs', 'cgroup', 'cgroup2']);
 /** Where OCI hooks installed on this host are described (podman's hooks dirs). */
 const HOOK_DIRS = ['/usr/share/containers/oci/hooks.d', '/etc/containers/oci/hooks.d'];
+
+export interface SanitizeOptions {
+  /** Annotation patterns that trigger OCI hooks installed on this host (hostHookAnnotations). */
+  hookAnnotations?: readonly RegExp[];
+  /** The user chose to let a checkpoint that ran in the host's network namespace restore in it again. */
+  hostNetwork?: boolean;
+}
 
 /** Annotation patterns that trigger a hook installed on this host (hooks.d `when.annotations` keys). */
 export async function hostHookAnnotations(dirs = HOOK_DIRS): Promise<RegExp[]> {
@@ -50,8 +63,13 @@ export function hookAnnotationRemoved(annotation: string): string {
   return `annotation ${annotation}: it triggers an OCI hook installed on this host`;
 }
 
-/** The OCI runtime spec with hooks, extra capabilities, host namespaces, devices, sysctls and host-acting annotations gone. */
-export function sanitizeSpec(input: Json, hookAnnotations: readonly RegExp[] = []): { spec: Json; removed: string[] } {
+/**
+ * The OCI runtime spec with hooks, extra capabilities, host namespaces, devices, sysctls, shared mount
+ * propagation and host-acting annotations gone. The host's network namespace is not listed here: a checkpoint
+ * that ran in it cannot restore in another, so it is refused or, by the user's choice, kept (sharesHostNetwork).
+ */
+export function sanitizeSpec(input: Json, options: SanitizeOptions = {}): { spec: Json; removed: string[] } {
+  const hookAnnotations = options.hookAnnotations ?? [];
   const spec: Json = structuredClone(input);
   const removed: string[] = [];
   for (const [kind, hooks] of Object.entries(asObject(spec.hooks))) {
@@ -78,8 +96,13 @@ export function sanitizeSpec(input: Json, hookAnnotations: readonly RegExp[] = [
       }
     }
     for (const type of PRIVATE_NAMESPACES.filter((t) => !namespaces.some((ns) => ns.type === t))) {
-      removed.push(`sharing the host's ${type} namespace: it gets one of its own`);
+      if (type === 'network' && options.hostNetwork) continue;
+      if (type !== 'network') removed.push(`sharing the host's ${type} namespace: it gets one of its own`);
       namespaces.push({ type });
+    }
+    if (PROPAGATION.has(str(linux.rootfsPropagation))) {
+      removed.push(`${str(linux.rootfsPropagation)} propagation of the root file system: mounts would reach the host`);
+      delete linux.rootfsPropagation;
     }
     linux.namespaces = namespaces;
     for (const device of asArray(linux.devices).map(asObject)) removed.push(`host device ${str(device.path)}`);
@@ -93,6 +116,13 @@ export function sanitizeSpec(input: Json, hookAnnotations: readonly RegExp[] = [
     for (const key of Object.keys(asObject(linux.sysctl))) removed.push(`sysctl ${key}`);
     delete linux.sysctl;
   }
+  for (const mount of asArray(spec.mounts).map(asObject)) {
+    const options = asArray(mount.options).map((o) => str(o));
+    const shared = options.filter((o) => PROPAGATION.has(o));
+    if (!shared.length) continue;
+    removed.push(`${shared.join(', ')} propagation of the mount at ${str(mount.destination)}: mounts would reach the host`);
+    mount.options = [...options.filter((o) => !PROPAGATION.has(o)), 'rprivate'];
+  }
   const annotations = asObject(spec.annotations);
   for (const key of Object.keys(annotations)) {
     if (HOST_ACTION_ANNOTATIONS.includes(key)) removed.push(`annotation ${key}: it makes CRIU on this host run ${str(annotations[key])}`);
@@ -104,7 +134,7 @@ export function sanitizeSpec(input: Json, hookAnnotations: readonly RegExp[] = [
 }
 
 /** Podman's container config: not privileged, no exit command of its own, and its copy of the spec sanitized too. */
-export function sanitizeConfig(input: Json, hookAnnotations: readonly RegExp[] = []): { config: Json; removed: string[] } {
+export function sanitizeConfig(input: Json, options: SanitizeOptions = {}): { config: Json; removed: string[] } {
   const config: Json = structuredClone(input);
   const removed: string[] = [];
   if (config.privileged === true) removed.push('privileged mode');
@@ -116,7 +146,7 @@ export function sanitizeConfig(input: Json, hookAnnotations: readonly RegExp[] =
   if (exit.length) removed.push(`exit command ${exit.join(' ')}`);
   delete config.exitCommand;
   if (config.spec !== undefined) {
-    const inner = sanitizeSpec(asObject(config.spec), hookAnnotations);
+    const inner = sanitizeSpec(asObject(config.spec), options);
     config.spec = inner.spec;
     removed.push(...inner.removed);
   }
@@ -137,15 +167,44 @@ export function missingConfinement(spec: Json): string[] {
   return missing;
 }
 
+/**
+ * Mounts a restore may not make, whatever the user says: only bind mounts (judged by the preflight, path by
+ * path) and the kernel's own file systems a podman container has; sysfs and cgroups only read-only. Both copies
+ * of the spec count.
+ */
+export function unsafeMounts(config: Json, spec: Json): string[] {
+  const out = new Set<string>();
+  for (const mount of [...asArray(spec.mounts), ...asArray(asObject(config.spec).mounts)].map(asObject)) {
+    const type = str(mount.type) || 'bind';
+    const options = asArray(mount.options).map((o) => str(o));
+    const at = str(mount.destination);
+    if (type === 'bind' || options.includes('bind') || options.includes('rbind')) continue;
+    if (!KERNEL_FILE_SYSTEMS.has(type)) out.add(`it mounts ${str(mount.source) || 'something'} (${type}${hostPathsIn(options)}) at ${at}: only bind mounts and a container's own file systems restore`);
+    else if (READ_ONLY_FILE_SYSTEMS.has(type) && !options.includes('ro')) out.add(`it mounts ${type} read-write at ${at}: a container gets it read-only`);
+  }
+  return [...out];
+}
+
+/** Whether the checkpoint ran in the host's network namespace (its spec, either copy, has none of its own). */
+export function sharesHostNetwork(config: Json, spec: Json): boolean {
+  return [spec, asObject(config.spec)].some((s) => s.linux !== undefined && !asArray(asObject(s.linux).namespaces).some((ns) => asObject(ns).type === 'network'));
+}
+
 /** Everything a restore of these metadata files removes, each said once. */
-export function sanitizeFindings(config: Json, spec: Json, hookAnnotations: readonly RegExp[] = []): string[] {
-  return [...new Set([...sanitizeConfig(config, hookAnnotations).removed, ...sanitizeSpec(spec, hookAnnotations).removed])];
+export function sanitizeFindings(config: Json, spec: Json, options: SanitizeOptions = {}): string[] {
+  return [...new Set([...sanitizeConfig(config, options).removed, ...sanitizeSpec(spec, options).removed])];
 }
 
 /** The edit that sanitizes both metadata files on their way into the archive podman restores; `then` edits after. */
-export function sanitizingEdit(hookAnnotations: readonly RegExp[], then?: MetadataEdit): MetadataEdit {
+export function sanitizingEdit(options: SanitizeOptions, then?: MetadataEdit): MetadataEdit {
   return (name, value) => {
-    const clean = name === 'config.dump' ? sanitizeConfig(value as Json, hookAnnotations).config : sanitizeSpec(value as Json, hookAnnotations).spec;
+    const clean = name === 'config.dump' ? sanitizeConfig(value as Json, options).config : sanitizeSpec(value as Json, options).spec;
     return then ? then(name, clean) : clean;
   };
+}
+
+/** An overlay's lower, upper and work folders are host paths: said in the refusal. */
+function hostPathsIn(options: string[]): string {
+  const paths = options.filter((o) => /^(lowerdir|upperdir|workdir)=/.test(o));
+  return paths.length ? `, ${paths.join(', ')}` : '';
 }

@@ -14,13 +14,20 @@ export interface DevContainerPlan {
   workspaceFolder: string;
   /** The preflight with the mounts already moved. */
   report: PreflightReport;
+  /** The user chose to restore a checkpoint that ran in the host's network namespace in it again. */
+  hostNetwork?: boolean;
 }
 
 /**
  * Preflight of restoring a dev container's checkpoint image (in podman's storage) for another clone of its
  * workspace: the checks of every restore, with the workspace's bind mounts moved to `workspaceFolder`.
  */
-export async function planDevContainerRestore(podman: Podman, image: string, workspaceFolder: string, options: Pick<RestoreOptions, 'name' | 'signal' | 'tcpEstablished'> = {}): Promise<DevContainerPlan> {
+export async function planDevContainerRestore(
+  podman: Podman,
+  image: string,
+  workspaceFolder: string,
+  options: Pick<RestoreOptions, 'name' | 'signal' | 'tcpEstablished'> & { hostNetwork?: boolean } = {},
+): Promise<DevContainerPlan> {
   // The checkpoint is read once, by the preflight; the remapping is worked out from what it read.
   const report = await preflightRestore(podman, { kind: 'image', ref: image }, {
     ...options,
@@ -60,7 +67,7 @@ export async function planDevContainerRestore(podman: Podman, image: string, wor
       hint: `name your clone ${basename(recorded.mountDestination)} like the author's, or set "workspaceFolder": "${recorded.mountDestination}" in devcontainer.json`,
     });
   }
-  return { recorded, workspaceFolder, report };
+  return { recorded, workspaceFolder, report, hostNetwork: options.hostNetwork };
 }
 
 /**
@@ -76,5 +83,5 @@ export async function restoreDevContainer(podman: Podman, image: string, plan: D
     });
   }
   options.onStage?.(`moving the workspace to ${plan.workspaceFolder}`);
-  return restoreSanitized(podman, { kind: 'image', ref: image }, { ...options, edit: workspaceRemapEdit(plan.recorded.localFolder, plan.workspaceFolder) });
+  return restoreSanitized(podman, { kind: 'image', ref: image }, { ...options, hostNetwork: plan.hostNetwork, edit: workspaceRemapEdit(plan.recorded.localFolder, plan.workspaceFolder) });
 }

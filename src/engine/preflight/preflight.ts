@@ -19,6 +19,8 @@ export interface PreflightOptions extends RunOptions {
   remap?: (contents: CheckpointArchiveSummary) => ReadonlyMap<string, string>;
   /** The restore will bring back established TCP connections. */
   tcpEstablished?: boolean;
+  /** The user chose to restore a checkpoint that ran in the host's network namespace in it again. */
+  hostNetwork?: boolean;
 }
 
 export interface PreflightReport {
@@ -70,6 +72,7 @@ export async function preflightRestore(podman: Podman, source: RestoreSource, op
     remapped,
     fromArchive: source.kind === 'archive',
     tcpEstablished: options.tcpEstablished,
+    hostNetwork: options.hostNetwork,
     hookAnnotations,
   });
   return { source: label, findings, canRestore: !findings.some((f) => f.severity === 'error'), contents, annotations: image?.annotations ?? {}, restoreName };

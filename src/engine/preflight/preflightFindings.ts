@@ -11,7 +11,8 @@ export type PreflightSeverity = 'error' | 'warning' | 'info';
 
 /** `workspace`: a dev container's clone against the checkpoint's (mount path, git commit). */
 /** `sanitize`: what the restore takes out of the checkpoint's metadata (hooks, privileges, host namespaces…). */
-export type PreflightCheck = 'host' | 'base-image' | 'bind-mount' | 'volume' | 'name' | 'workspace' | 'tcp' | 'sanitize';
+/** `network`: a checkpoint that ran in the host's network namespace. */
+export type PreflightCheck = 'host' | 'base-image' | 'bind-mount' | 'volume' | 'name' | 'workspace' | 'tcp' | 'sanitize' | 'network';
 
 export interface PreflightFinding {
   severity: PreflightSeverity;
@@ -47,6 +48,8 @@ export interface PreflightFacts {
   tcpEstablished?: boolean;
   /** Annotation patterns that trigger OCI hooks installed on this host. */
   hookAnnotations?: readonly RegExp[];
+  /** The user chose to restore a checkpoint that ran in the host's network namespace in it again. */
+  hostNetwork?: boolean;
 }
 
 /**
@@ -62,7 +65,20 @@ const SENSITIVE_FOLDERS = ['/', '/home', '/var', '/var/lib', '/run', '/srv', '/o
 const CREDENTIAL_FOLDERS = ['.ssh', '.aws', '.kube', '.docker', '.gnupg', '.azure', '.config/gcloud', '.config/gh', '.password-store', '.netrc'];
 
 export function preflightFindings(f: PreflightFacts): PreflightFinding[] {
-  return [...hostFindings(f), ...removalFindings(f), ...baseImageFindings(f), ...mountFindings(f), ...nameFindings(f), ...tcpFindings(f)];
+  return [...hostFindings(f), ...removalFindings(f), ...networkFindings(f), ...baseImageFindings(f), ...mountFindings(f), ...nameFindings(f), ...tcpFindings(f)];
+}
+
+/** The host's network namespace: CRIU restores such a checkpoint only in it again, so only if the user says so. */
+function networkFindings(f: PreflightFacts): PreflightFinding[] {
+  if (!f.contents.sharesHostNetwork) return [];
+  return f.hostNetwork
+    ? [{ severity: 'warning', check: 'network', message: "the restored container shares the host's network namespace, as you chose", hint: 'its processes see and use every network interface and port of this host' }]
+    : [{
+        severity: 'error',
+        check: 'network',
+        message: "refused: the checkpoint ran in the host's network namespace, and CRIU restores it only there",
+        hint: 'restore it in the host\'s network only if you trust where it comes from: ckpt restore --host-network, or "Use Host Network" in VS Code',
+      }];
 }
 
 /** What the restore removes: it restores without it, but a genuine checkpoint asks for none of it. */

@@ -14,6 +14,8 @@ import type { RestoreOptions, RestoreResult } from '../podman/restore.js';
 export interface SanitizedRestoreOptions extends RestoreOptions {
   /** A further change to the sanitized metadata (the dev container's workspace remapping). */
   edit?: MetadataEdit;
+  /** The user chose to restore a checkpoint that ran in the host's network namespace in it again. */
+  hostNetwork?: boolean;
 }
 
 /**
@@ -27,8 +29,8 @@ export async function restoreSanitized(
   source: { kind: 'image'; ref: string } | { kind: 'archive'; path: string },
   options: SanitizedRestoreOptions = {},
 ): Promise<RestoreResult> {
-  const { edit: then, ...restoreOptions } = options;
-  const edit = sanitizingEdit(await hostHookAnnotations(), then);
+  const { edit: then, hostNetwork, ...restoreOptions } = options;
+  const edit = sanitizingEdit({ hookAnnotations: await hostHookAnnotations(), hostNetwork }, then);
   const dir = join(tmpdir(), `ckpt-restore-${randomBytes(8).toString('hex')}`);
   await mkdir(dir, { mode: 0o700 });
   try {

@@ -13,7 +13,7 @@ import {
 import type { Services } from '../services.js';
 import { intoPodman } from './copy.js';
 import { confirmPreflight } from './preflightPrompt.js';
-import { required, withProgress } from './runCommand.js';
+import { required, UserCancelled, withProgress } from './runCommand.js';
 
 /** The Dev Containers extension, whose "Reopen in Container" attaches this window to a restored dev container. */
 const DEV_CONTAINERS_EXTENSION = 'ms-vscode-remote.remote-containers';
@@ -36,6 +36,11 @@ export interface RestoreRequest {
   confirm?: boolean;
   /** Host paths outside the workspace a restore without dialogs may mount, one by one. */
   allowHostPaths?: string[];
+  /**
+   * Let a checkpoint that ran in the host's network namespace restore in it again. Without it, such a
+   * restore asks in a dialog (or, with `confirm` false, is refused).
+   */
+  hostNetwork?: boolean;
 }
 
 /** What a restore command did: the preflight, always, and the restore when the preflight let it go ahead. */
@@ -70,18 +75,23 @@ export function devContainerFolder(given?: string): string {
  * (shown, and asked about when it warns), the restore, then a notification with the ways into the container.
  */
 export async function restoreWithPreflight(services: Services, request: RestoreRequest, mode: RestoreMode = {}): Promise<RestoreOutcome> {
-  const { image: requested, confirm, allowHostPaths, ...options } = request;
+  const { image: requested, confirm, allowHostPaths, hostNetwork, ...options } = request;
   const folder = mode.devContainer === true ? devContainerFolder(mode.workspaceFolder) : (mode.workspaceFolder ?? thisWorkspaceFolder());
   const outcome = await withProgress(`Restoring ${shown(requested)}`, async (report, signal) => {
     const image = await intoPodman(services, requested, report, signal);
     report('checking the checkpoint against this host');
-    const { checked, dev } = await preflight(services, { image, requested, name: options.name, folder, tcpEstablished: options.tcpEstablished, devContainer: mode.devContainer }, signal);
+    const facts = { image, requested, name: options.name, folder, tcpEstablished: options.tcpEstablished, devContainer: mode.devContainer, hostNetwork };
+    let { checked, dev } = await preflight(services, facts, signal);
     const subject = dev ? `${requested} as the dev container of ${basename(dev.workspaceFolder)}` : requested;
+    if (!hostNetwork && confirm !== false && onlyHostNetworkRefused(checked) && (await askHostNetwork(subject))) {
+      facts.hostNetwork = true;
+      ({ checked, dev } = await preflight(services, { ...facts, folder: dev?.workspaceFolder ?? folder, devContainer: dev !== undefined }, signal));
+    }
     if (!(await confirmPreflight(services, checked, subject, confirm !== false, allowHostPaths))) return { report: checked, dev };
     const restoreOptions = { ...options, onStage: report, signal };
     const result = dev
       ? await restoreDevContainer(services.podman(), image, dev, restoreOptions)
-      : await restoreSanitized(services.podman(), { kind: 'image', ref: image }, restoreOptions);
+      : await restoreSanitized(services.podman(), { kind: 'image', ref: image }, { ...restoreOptions, hostNetwork: facts.hostNetwork });
     return { report: checked, result, dev };
   });
   await services.refresh.now();
@@ -92,20 +102,40 @@ export async function restoreWithPreflight(services: Services, request: RestoreR
 /** The preflight of a plain restore, or of a restore as `folder`'s dev container (then with its plan). */
 async function preflight(
   services: Services,
-  r: { image: string; requested: string; name?: string; folder?: string; tcpEstablished?: boolean; devContainer: RestoreMode['devContainer'] },
+  r: { image: string; requested: string; name?: string; folder?: string; tcpEstablished?: boolean; devContainer: RestoreMode['devContainer']; hostNetwork?: boolean },
   signal: AbortSignal,
 ): Promise<{ checked: PreflightReport; dev?: DevContainerPlan }> {
   const podman = services.podman();
+  const checks = { name: r.name, tcpEstablished: r.tcpEstablished, hostNetwork: r.hostNetwork, signal };
   const asDevContainer = async (folder: string) => {
-    const dev = await planDevContainerRestore(podman, r.image, folder, { name: r.name, tcpEstablished: r.tcpEstablished, signal });
+    const dev = await planDevContainerRestore(podman, r.image, folder, checks);
     return { checked: dev.report, dev };
   };
   if (r.devContainer === true) return asDevContainer(devContainerFolder(r.folder));
-  const checked = await preflightRestore(podman, { kind: 'image', ref: r.image }, { name: r.name, workspaceFolder: r.folder, tcpEstablished: r.tcpEstablished, signal });
+  const checked = await preflightRestore(podman, { kind: 'image', ref: r.image }, { ...checks, workspaceFolder: r.folder });
   if (r.devContainer === 'ask' && r.folder && devContainerWorkspace(checked.contents) && (await askAsDevContainer(r.requested, r.folder))) {
     return asDevContainer(r.folder);
   }
   return { checked };
+}
+
+/** The host's network is the one thing that stops this restore, and the user may choose it. */
+function onlyHostNetworkRefused(report: PreflightReport): boolean {
+  const errors = report.findings.filter((f) => f.severity === 'error');
+  return errors.length > 0 && errors.every((f) => f.check === 'network');
+}
+
+async function askHostNetwork(subject: string): Promise<boolean> {
+  const choice = await vscode.window.showWarningMessage(
+    `${subject} ran in the host's network namespace, and can only be restored there.`,
+    {
+      modal: true,
+      detail: "Its processes would see and use every network interface and port of this host. Use the host's network only if you trust where this checkpoint comes from.",
+    },
+    'Use Host Network',
+  );
+  if (choice !== 'Use Host Network') throw new UserCancelled();
+  return true;
 }
 
 async function askAsDevContainer(image: string, folder: string): Promise<boolean> {
