@@ -12,6 +12,8 @@ import { asArray, asObject, str, stringMap, time, type Json } from '../podman/js
 import type { Compression } from './compression.js';
 import { openEntries, type TarEntry, type TarEntryOptions } from './entries.js';
 import { missingConfinement, sanitizeFindings, sharesHostNetwork, unsafeMounts } from './sanitize.js';
+import { CheckpointCriuImages, isCheckedCriuImage } from '../criu/checkpointImages.js';
+import { MAX_CRIU_IMAGE_BYTES } from '../criu/imageFile.js';
 
 export type CheckpointEngine = 'podman' | 'cri-o' | 'containerd';
 
@@ -137,6 +139,7 @@ export class ArchiveSummaryBuilder {
   #tcpConnections = 0;
   #hasInventory = false;
   #hasPreCheckpoint = false;
+  readonly #criu = new CheckpointCriuImages();
 
   constructor(
     private readonly what: string,
@@ -160,6 +163,14 @@ export class ArchiveSummaryBuilder {
       if (path.startsWith(`${ArchiveEntry.CheckpointDir}/pages-`)) sizes.memoryPages += size;
       if (path === INVENTORY) this.#hasInventory = true;
       if (/^checkpoint\/tcp-stream-[0-9a-f]+\.img$/.test(path)) this.#tcpConnections++;
+      if (isCheckedCriuImage(path)) {
+        // A few KiB each, read here; a caller that copies the entry on gets the same bytes.
+        const bytes = await readMetadataBody(entry, this.what, MAX_CRIU_IMAGE_BYTES);
+        entry.body = (async function* () {
+          yield bytes;
+        })();
+        this.#criu.add(path, bytes, this.what);
+      }
     } else if (path === `${ArchiveEntry.PreCheckpointDir}/inventory.img`) this.#hasPreCheckpoint = true;
   }
 
@@ -201,7 +212,8 @@ export class ArchiveSummaryBuilder {
       entryCount: this.#entryCount,
       removedOnRestore: sanitizeFindings(config, spec),
       // CRI-O and containerd write their own spec, with Kubernetes' defaults (seccomp often unconfined).
-      missingConfinement: [...(engine === 'podman' ? missingConfinement(spec) : []), ...unsafeMounts(config, spec)],
+      // CRIU's images may say the same of a mount as the spec does: each said once.
+      missingConfinement: [...new Set([...(engine === 'podman' ? [...missingConfinement(spec), ...this.#criu.findings()] : []), ...unsafeMounts(config, spec)])],
       sharesHostNetwork: sharesHostNetwork(config, spec),
     };
   }

@@ -1,0 +1,127 @@
+/**
+ * What a restore takes from CRIU's own images rather than from the OCI spec: each task's credentials and
+ * seccomp mode (checkpoint/core-<tid>.img, or creds-<pid>.img in images older than CRIU 2.x) and the mount tree
+ * (checkpoint/mountpoints-<id>.img). Field numbers are those of CRIU's images/core.proto, creds.proto, mnt.proto.
+ */
+import { onlyEntry, readImage } from './imageFile.js';
+import { MalformedError, type Message } from './protobuf.js';
+
+export interface TaskCreds {
+  /** Capability sets as CRIU keeps them: u32 words, bit N of the whole is capability N. */
+  inheritable: number[];
+  permitted: number[];
+  effective: number[];
+  bounding: number[];
+  ambient: number[];
+}
+
+export interface TaskCore {
+  comm: string;
+  /** Absent when the image leaves them to creds-<pid>.img, or, with no thread state at all, to nothing. */
+  creds?: TaskCreds;
+  hasThreadState: boolean;
+  /** SECCOMP_MODE_*: 0 disabled, 1 strict, 2 filter; what CRIU restores when the image says nothing is 0. */
+  seccompMode: number;
+}
+
+export interface MountEntry {
+  mountId: number;
+  parentMountId: number;
+  /** CRIU's fstype enum (FsType); UNSUPPORTED types are named by fsname. */
+  fstype: number;
+  fsname?: string;
+  source: string;
+  mountpoint: string;
+  /** The folder of its filesystem this mount shows (a bind mount's subtree). */
+  root: string;
+  /** Per-mount and superblock MS_* flags. */
+  flags: number;
+  sbFlags: number;
+  /** A mount the runtime hands in at restore (runc's `--external mnt[…]`), not one CRIU creates from the image. */
+  external: boolean;
+}
+
+/** mnt.proto's fstype values. */
+export const FsType = {
+  UNSUPPORTED: 0,
+  PROC: 1,
+  SYSFS: 2,
+  DEVTMPFS: 3,
+  BINFMT_MISC: 4,
+  TMPFS: 5,
+  DEVPTS: 6,
+  SIMFS: 7,
+  PSTORE: 8,
+  SECURITYFS: 9,
+  FUSECTL: 10,
+  DEBUGFS: 11,
+  CGROUP: 12,
+  AUFS: 13,
+  MQUEUE: 14,
+  FUSE: 15,
+  AUTO: 16,
+  OVERLAY: 17,
+  AUTOFS: 18,
+  TRACEFS: 19,
+  CGROUP2: 23,
+} as const;
+
+/** CRIU's CR_CAP_SIZE: capability sets are two u32 words. */
+const CAPABILITY_WORDS = 2;
+const Core = { tc: 3, threadCore: 5 };
+const TaskCoreField = { comm: 6, oldSeccompMode: 11 };
+const ThreadCoreField = { creds: 10, seccompMode: 11, comm: 13 };
+const CredsField = { capInh: 9, capPrm: 10, capEff: 11, capBnd: 12, capAmb: 19 };
+const Mnt = { fstype: 1, mntId: 2, parentMntId: 4, flags: 5, root: 6, mountpoint: 7, source: 8, extMount: 13, fsname: 14, sbFlags: 17, extKey: 18 };
+
+export function decodeCore(bytes: Buffer, name: string): TaskCore {
+  return readImage(bytes, 'core', name, (entries) => {
+    const core = onlyEntry(entries);
+    const task = core.message(Core.tc);
+    const thread = core.message(Core.threadCore);
+    const credsEntry = thread?.message(ThreadCoreField.creds);
+    return {
+      comm: task?.string(TaskCoreField.comm) ?? thread?.string(ThreadCoreField.comm) ?? '',
+      creds: credsEntry && creds(credsEntry),
+      hasThreadState: thread !== undefined,
+      // CRIU moves a task's old per-task mode over the thread's before it restores (cr-restore.c).
+      seccompMode: task?.uint32(TaskCoreField.oldSeccompMode) ?? thread?.uint32(ThreadCoreField.seccompMode) ?? 0,
+    };
+  });
+}
+
+export function decodeCreds(bytes: Buffer, name: string): TaskCreds {
+  return readImage(bytes, 'creds', name, (entries) => creds(onlyEntry(entries)));
+}
+
+export function decodeMountpoints(bytes: Buffer, name: string): MountEntry[] {
+  return readImage(bytes, 'mountpoints', name, (entries) =>
+    entries.map((m) => ({
+      mountId: m.uint32(Mnt.mntId) ?? 0,
+      parentMountId: m.uint32(Mnt.parentMntId) ?? 0,
+      fstype: m.uint32(Mnt.fstype) ?? FsType.UNSUPPORTED,
+      fsname: m.string(Mnt.fsname),
+      source: m.string(Mnt.source) ?? '',
+      mountpoint: m.string(Mnt.mountpoint) ?? '',
+      root: m.string(Mnt.root) ?? '',
+      flags: m.uint32(Mnt.flags) ?? 0,
+      sbFlags: m.uint32(Mnt.sbFlags) ?? 0,
+      external: (m.uint32(Mnt.extMount) ?? 0) !== 0 || m.string(Mnt.extKey) !== undefined,
+    })),
+  );
+}
+
+function creds(m: Message): TaskCreds {
+  const set = (field: number) => {
+    const words = m.uint32s(field);
+    if (words.length > CAPABILITY_WORDS) throw new MalformedError(`a capability set of ${words.length} words, where CRIU keeps ${CAPABILITY_WORDS}`);
+    return words;
+  };
+  return {
+    inheritable: set(CredsField.capInh),
+    permitted: set(CredsField.capPrm),
+    effective: set(CredsField.capEff),
+    bounding: set(CredsField.capBnd),
+    ambient: set(CredsField.capAmb),
+  };
+}
