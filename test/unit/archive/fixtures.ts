@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { compressor } from '../../../src/engine/archive/index.js';
+import { coreImage } from '../../support/criuImages.js';
 
 export interface RawEntry {
   name: string | Buffer;
@@ -85,7 +86,7 @@ export function checkpointEntries(extra: RawEntry[] = [], manager = 'libpod'): R
     { name: 'checkpoint/', type: '5' },
     { name: 'checkpoint/inventory.img', body: 'inv' },
     { name: 'checkpoint/pages-1.img', body: Buffer.alloc(8192, 1) },
-    { name: 'checkpoint/core-1.img', body: 'core' },
+    { name: 'checkpoint/core-1.img', body: coreImage() },
     { name: 'rootfs-diff.tar', body: Buffer.alloc(1024) },
     ...extra,
   ];

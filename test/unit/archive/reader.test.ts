@@ -8,6 +8,7 @@ import { readCheckpointArchive } from '../../../src/engine/archive/index.js';
 import { readCheckpointFolder } from '../../../src/engine/archive/reader.js';
 import { isEngineError } from '../../../src/engine/index.js';
 import { checkpointEntries, gzip, tarOf, zstd, type RawEntry } from './fixtures.js';
+import { coreImage } from '../../support/criuImages.js';
 
 const read = (bytes: Buffer, options = {}) => readCheckpointArchive(Readable.from([bytes]), options);
 const json = (value: unknown) => JSON.stringify(value);
@@ -25,7 +26,7 @@ describe('readCheckpointArchive', () => {
     assert.equal(s.imageId, 'abc123');
     assert.equal(s.runtime, 'runc');
     assert.equal(s.created?.toISOString(), '2026-01-02T03:04:05.000Z');
-    assert.deepEqual(s.sizes, { checkpoint: 3 + 8192 + 4, memoryPages: 8192, rootfsDiff: 1024 });
+    assert.deepEqual(s.sizes, { checkpoint: 3 + 8192 + coreImage().length, memoryPages: 8192, rootfsDiff: 1024 });
     assert.equal(s.entryCount, 8);
   });
 

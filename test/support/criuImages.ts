@@ -1,0 +1,114 @@
+/**
+ * CRIU images written by hand for tests: a protobuf wire encoder for the few field kinds CRIU's images use,
+ * the image framing, and entries shaped like those podman 4 + runc + CRIU 4 write.
+ */
+
+export type FieldValue = number | bigint | string | Buffer;
+
+const IMG_COMMON_MAGIC = 0x54564319;
+export const CORE_MAGIC = 0x55053847;
+export const CREDS_MAGIC = 0x54023547;
+export const MNTS_MAGIC = 0x55563928;
+
+/** Podman 4's default capabilities as the first u32 word CRIU writes for a plain container. */
+export const PODMAN_CAPS = 0xa80425fb;
+export const CAP_SYS_ADMIN_BIT = 1 << 21;
+
+export function varint(value: number | bigint): Buffer {
+  let v = BigInt(value);
+  const out: number[] = [];
+  do {
+    const byte = Number(v & 0x7fn);
+    v >>= 7n;
+    out.push(v ? byte | 0x80 : byte);
+  } while (v);
+  return Buffer.from(out);
+}
+
+/** A message from [field, value] pairs in order: numbers as varints, strings and buffers length-delimited. */
+export function pb(...fields: Array<[number, FieldValue]>): Buffer {
+  return Buffer.concat(
+    fields.map(([n, v]) => {
+      if (typeof v === 'number' || typeof v === 'bigint') return Buffer.concat([varint(n << 3), varint(v)]);
+      const bytes = typeof v === 'string' ? Buffer.from(v) : v;
+      return Buffer.concat([varint((n << 3) | 2), varint(bytes.length), bytes]);
+    }),
+  );
+}
+
+/** An image file: the common magic, the type's magic, then each entry behind its u32 length. */
+export function criuImage(magic: number, ...entries: Buffer[]): Buffer {
+  const head = Buffer.alloc(8);
+  head.writeUInt32LE(IMG_COMMON_MAGIC, 0);
+  head.writeUInt32LE(magic, 4);
+  return Buffer.concat([head, ...entries.flatMap((e) => [u32(e.length), e])]);
+}
+
+export function u32(n: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(n >>> 0);
+  return b;
+}
+
+/** creds_entry: ids 0, the same capability word in all of inh/prm/eff/bnd except inheritable and ambient. */
+export function credsEntry(caps = PODMAN_CAPS, ambient = 0): Buffer {
+  const ids = [1, 2, 3, 4, 5, 6, 7, 8].map((n): [number, FieldValue] => [n, 0]);
+  return pb(...ids, [9, 0], [9, 0], [10, caps], [10, 0], [11, caps], [11, 0], [12, caps], [12, 0], [13, 0], [19, ambient], [19, 0]);
+}
+
+/** core_entry of an x86_64 task: task core with its comm, thread core with creds and seccomp mode. */
+export function coreImage(options: { comm?: string; creds?: Buffer | null; seccompMode?: number | null } = {}): Buffer {
+  const { comm = 'sh', creds = credsEntry(), seccompMode = 2 } = options;
+  const thread: Array<[number, FieldValue]> = [[1, 0], [2, 24]];
+  if (creds) thread.push([10, creds]);
+  if (seccompMode !== null) thread.push([11, seccompMode]);
+  const task = pb([1, 1], [2, 0], [3, 0], [4, 0x400100], [5, 0], [6, comm]);
+  return criuImage(CORE_MAGIC, pb([1, 1], [3, task], [5, pb(...thread)]));
+}
+
+export interface MountSpec {
+  id: number;
+  parent: number;
+  fstype: number;
+  mountpoint: string;
+  source: string;
+  root?: string;
+  flags?: number;
+  sbFlags?: number;
+  external?: boolean;
+  fsname?: string;
+}
+
+/** mnt_entry with the fields CRIU requires. */
+export function mountEntry(m: MountSpec): Buffer {
+  const fields: Array<[number, FieldValue]> = [[1, m.fstype], [2, m.id], [3, 0x22], [4, m.parent], [5, m.flags ?? 0x200000], [6, m.root ?? '/'], [7, m.mountpoint], [8, m.source], [9, ''], [10, 0], [11, 0]];
+  if (m.external) fields.push([13, 1]);
+  if (m.fsname) fields.push([14, m.fsname]);
+  fields.push([17, m.sbFlags ?? 0]);
+  return pb(...fields);
+}
+
+/** The mount tree podman 4 + runc give a plain container (cgroup v1 host), as CRIU 4.2 wrote it. */
+export function podmanMounts(): MountSpec[] {
+  const ro = 0x20000f;
+  return [
+    { id: 80, parent: 53, fstype: 17, mountpoint: '/', source: 'overlay' },
+    { id: 81, parent: 80, fstype: 1, mountpoint: '/proc', source: 'proc', flags: 0x20000e },
+    { id: 54, parent: 81, fstype: 1, mountpoint: '/proc/bus', source: 'proc', root: '/bus', flags: ro },
+    { id: 57, parent: 81, fstype: 1, mountpoint: '/proc/sys', source: 'proc', root: '/sys', flags: ro },
+    { id: 58, parent: 81, fstype: 5, mountpoint: '/proc/acpi', source: 'tmpfs', flags: 0x200001, sbFlags: 1 },
+    { id: 59, parent: 81, fstype: 5, mountpoint: '/proc/keys', source: 'tmpfs', root: '/null', flags: 0x100000a, external: true },
+    { id: 82, parent: 80, fstype: 5, mountpoint: '/dev', source: 'tmpfs', flags: 0x100000a },
+    { id: 83, parent: 80, fstype: 2, mountpoint: '/sys', source: 'sysfs', flags: ro, sbFlags: 1 },
+    { id: 84, parent: 82, fstype: 6, mountpoint: '/dev/pts', source: 'devpts', flags: 0x20000a },
+    { id: 85, parent: 82, fstype: 14, mountpoint: '/dev/mqueue', source: 'mqueue', flags: 0x20000e },
+    { id: 86, parent: 80, fstype: 0, mountpoint: '/etc/hosts', source: '/dev/vda', root: '/var/lib/containers/storage/overlay-containers/c0ffee/userdata/hosts', external: true },
+    { id: 87, parent: 82, fstype: 5, mountpoint: '/dev/shm', source: 'shm', flags: 0x20000e, external: true },
+    { id: 91, parent: 83, fstype: 5, mountpoint: '/sys/fs/cgroup', source: 'tmpfs', flags: 0x20000e },
+    { id: 92, parent: 91, fstype: 12, mountpoint: '/sys/fs/cgroup/cpu', source: 'cgroup', root: '/libpod_parent/libpod-c0ffee', flags: ro, external: true },
+  ];
+}
+
+export function mountpointsImage(mounts: MountSpec[] = podmanMounts()): Buffer {
+  return criuImage(MNTS_MAGIC, ...mounts.map(mountEntry));
+}
