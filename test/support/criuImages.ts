@@ -15,7 +15,7 @@ export const PODMAN_CAPS = 0xa80425fb;
 export const CAP_SYS_ADMIN_BIT = 1 << 21;
 
 export function varint(value: number | bigint): Buffer {
-  let v = BigInt(value);
+  let v = BigInt.asUintN(64, BigInt(value));
   const out: number[] = [];
   do {
     const byte = Number(v & 0x7fn);

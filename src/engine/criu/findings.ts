@@ -102,5 +102,5 @@ function named(...tasks: CriuTask[]): string {
 
 /** A stranger's name as it is when plain, escaped and cut short when not. */
 function shown(text: string): string {
-  return /^[\x21-\x7e]{1,200}$/.test(text) ? text : preview(text, 200);
+  return /^[\x20-\x7e]{1,200}$/.test(text) ? text : preview(text, 200);
 }
