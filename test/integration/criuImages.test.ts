@@ -4,17 +4,17 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createReadStream, createWriteStream, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { describe, it } from 'node:test';
 import { readCheckpointArchive, type MetadataEdit } from '../../src/engine/index.js';
 import { editedTar } from '../../src/engine/archive/repack.js';
-import { decodeMountpoints, FsType } from '../../src/engine/criu/images.js';
+import { decodeIds, decodeInventory, decodeMountpoints, FsType } from '../../src/engine/criu/images.js';
 import { ckpt } from '../support/cli.js';
 import { COUNTER_SCRIPT } from '../support/counter.js';
-import { mountpointsImage } from '../support/criuImages.js';
-import { BASE_IMAGE, podman, testPodman, testResources, TEST_LABEL, uniqueName, waitForCounter } from '../support/stack.js';
+import { criuImage, IDS_MAGIC, idsEntry, mountpointsImage } from '../support/criuImages.js';
+import { BASE_IMAGE, podman, readCounter, testPodman, testResources, TEST_LABEL, uniqueName, waitForCounter } from '../support/stack.js';
 
 const TIMEOUT = { timeout: 120_000 };
 const engine = testPodman();
@@ -77,6 +77,45 @@ describe('CRIU images of a hostile checkpoint (real podman + runc + CRIU)', { co
     const r = await readCheckpointArchive(innocent);
     assert.ok(!r.missingConfinement.includes('it ran without seccomp confinement'), 'the spec still shows no seccomp');
     await refusedRestore(innocent, name, /error +refused: tasks? 1 \(sh\).* runs? without seccomp/);
+  });
+
+  /** The archive unpacked, `change` run on its checkpoint folder, and packed again. */
+  function forged(archive: string, change: (checkpointDir: string) => void): string {
+    const dir = archive.replace(/\.tar$/, '-files');
+    mkdirSync(dir);
+    execFileSync('tar', ['-C', dir, '-xf', archive]);
+    change(join(dir, 'checkpoint'));
+    const out = archive.replace(/\.tar$/, '-forged.tar');
+    execFileSync('tar', ['-C', dir, '-cf', out, ...readdirSync(dir)]);
+    return out;
+  }
+
+  it("a container of the host's network: refused unless chosen, then restored in it and counting; a spec that hides it changes nothing", TIMEOUT, async () => {
+    const { name, archive } = await exported('criu-hostnet', '--network', 'host');
+    const line = /error +refused: the checkpoint ran in the host's network namespace, and CRIU restores it only there/;
+    await refusedRestore(archive, name, line);
+    // CRIU, not the spec, decides: with a private network namespace written into both copies of the spec,
+    // raw podman would still restore it in the host's (its ids-*.img share the namespace CRIU dumped from).
+    const hidden = await withSpec(archive, (spec) => spec.linux.namespaces.push({ type: 'network' }));
+    await refusedRestore(hidden, name, line);
+    const r = ckpt('restore', '--import', archive, '--name', `${name}-copy`, '--host-network');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /warning: the restored container shares the host's network namespace, as you chose/);
+    const pid = (JSON.parse(await podman('container', 'inspect', `${name}-copy`)) as Json[])[0]!.State.Pid as number;
+    assert.equal(readlinkSync(`/proc/${pid}/ns/net`), readlinkSync('/proc/self/ns/net'));
+    await waitForCounter(`${name}-copy`, (await readCounter(`${name}-copy`)) + 3);
+  });
+
+  it("a task whose ids-*.img puts it in the host's PID namespace is refused", TIMEOUT, async () => {
+    const { name, archive } = await exported('criu-pidns');
+    const lie = forged(archive, (dir) => {
+      const { rootIds } = decodeInventory(readFileSync(join(dir, 'inventory.img')), 'inventory.img');
+      for (const file of readdirSync(dir).filter((f) => /^ids-\d+\.img$/.test(f))) {
+        const ids = decodeIds(readFileSync(join(dir, file)), file)!;
+        writeFileSync(join(dir, file), criuImage(IDS_MAGIC, idsEntry({ ...ids, pid: rootIds!.pid! } as Parameters<typeof idsEntry>[0])));
+      }
+    });
+    await refusedRestore(lie, name, /error +refused: tasks? 1 \(sh\).* would be restored in the host's PID namespace/);
   });
 
   it('a tmpfs rewritten in mountpoints-*.img into a block device is refused', TIMEOUT, async () => {

@@ -9,6 +9,20 @@ const IMG_COMMON_MAGIC = 0x54564319;
 export const CORE_MAGIC = 0x55053847;
 export const CREDS_MAGIC = 0x54023547;
 export const MNTS_MAGIC = 0x55563928;
+export const IDS_MAGIC = 0x54432030;
+
+const INVENTORY_MAGIC = 0x58313116;
+
+/** inventory.img as CRIU 4 writes it (image version 2), with the host's namespace IDs as root_ids; it carries only its own magic. */
+export function inventoryImage(rootIds = { pid: 1, net: 2, ipc: 3, uts: 4, mnt: 6 }): Buffer {
+  const entry = pb([1, 2], [3, idsEntry(rootIds)]);
+  return Buffer.concat([u32(INVENTORY_MAGIC), u32(entry.length), entry]);
+}
+
+/** task_kobj_ids_entry (ids-<pid>.img, the inventory's root_ids) with these namespace IDs. */
+export function idsEntry(ns: { pid: number; net: number; ipc: number; uts: number; mnt: number }): Buffer {
+  return pb([1, 2], [2, 2], [3, 2], [4, 2], [5, ns.pid], [6, ns.net], [7, ns.ipc], [8, ns.uts], [9, ns.mnt]);
+}
 
 /** Podman 4's default capabilities as the first u32 word CRIU writes for a plain container. */
 export const PODMAN_CAPS = 0xa80425fb;

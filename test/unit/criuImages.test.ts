@@ -4,11 +4,11 @@ import { describe, it } from 'node:test';
 import { ArchiveSummaryBuilder, readCheckpointArchive } from '../../src/engine/archive/reader.js';
 import { CheckpointCriuImages } from '../../src/engine/criu/checkpointImages.js';
 import { criuImageFindings, type CriuTask } from '../../src/engine/criu/findings.js';
-import { decodeCore, decodeMountpoints, FsType } from '../../src/engine/criu/images.js';
+import { decodeCore, decodeIds, decodeInventory, decodeMountpoints, FsType } from '../../src/engine/criu/images.js';
 import { isEngineError } from '../../src/engine/index.js';
 import { checkpointEntries, tarOf } from './archive/fixtures.js';
 import {
-  CAP_SYS_ADMIN_BIT, CORE_MAGIC, CREDS_MAGIC, coreImage, credsEntry, criuImage, mountpointsImage, pb, podmanMounts, PODMAN_CAPS, u32, varint, type MountSpec,
+  CAP_SYS_ADMIN_BIT, CORE_MAGIC, CREDS_MAGIC, coreImage, credsEntry, criuImage, IDS_MAGIC, idsEntry, inventoryImage, mountpointsImage, pb, podmanMounts, PODMAN_CAPS, u32, varint, type MountSpec,
 } from '../support/criuImages.js';
 
 const refused = (fn: () => unknown, code: string, message: RegExp) =>
@@ -56,7 +56,7 @@ describe('CRIU image decoding', () => {
     refused(() => decodeCore(core.subarray(0, core.length - 3), 'core-1.img'), 'NOT_A_CHECKPOINT_ARCHIVE', /^core-1\.img is not a CRIU core image: entry 1 says it has \d+ bytes, but only \d+ follow$/);
     refused(() => decodeCore(Buffer.concat([core.subarray(0, 8), u32(0xffffffff)]), 'core-1.img'), 'NOT_A_CHECKPOINT_ARCHIVE', /entry 1 says it has 4294967295 bytes, but only 0 follow/);
     refused(() => decodeCore(Buffer.concat([core, Buffer.from([1, 0])]), 'core-1.img'), 'NOT_A_CHECKPOINT_ARCHIVE', /ends inside the length of entry 2/);
-    refused(() => decodeCore(core.subarray(0, 6), 'core-1.img'), 'NOT_A_CHECKPOINT_ARCHIVE', /it has 6 bytes, fewer than its two magic numbers take/);
+    refused(() => decodeCore(core.subarray(0, 6), 'core-1.img'), 'NOT_A_CHECKPOINT_ARCHIVE', /it has 6 bytes, fewer than its magic numbers take/);
     refused(() => decodeCore(mountpointsImage(), 'core-1.img'), 'NOT_A_CHECKPOINT_ARCHIVE', /starts with 0x54564319 0x55563928, not 0x54564319 0x55053847/);
     refused(() => decodeCore(Buffer.alloc(5 << 20), 'core-1.img'), 'ARCHIVE_LIMIT_EXCEEDED', /core-1\.img is 5242880 bytes, more than the 4194304/);
     refused(() => decodeCore(criuImage(CORE_MAGIC, pb([1, 1]), pb([1, 1])), 'core-1.img'), 'NOT_A_CHECKPOINT_ARCHIVE', /holds 2 entries, not one/);
@@ -147,6 +147,45 @@ describe('criuImageFindings', () => {
     const second = mountpointsImage([{ id: 300, parent: 1, fstype: FsType.OVERLAY, mountpoint: '/', source: 'overlay' }]);
     assert.deepEqual(findingsOf({ 'checkpoint/mountpoints-13.img': mountpointsImage(), 'checkpoint/mountpoints-14.img': second }), [
       'it has 2 mount namespaces, where a podman container has one',
+    ]);
+  });
+});
+
+describe("the host's namespaces, as CRIU's images say", () => {
+  const host = { pid: 1, net: 2, ipc: 3, uts: 4, mnt: 6 };
+  const own = { pid: 9, net: 10, ipc: 11, uts: 12, mnt: 13 };
+  const images = (ids: typeof own) => {
+    const c = new CheckpointCriuImages();
+    const files: Record<string, Buffer> = {
+      'checkpoint/inventory.img': inventoryImage(host),
+      'checkpoint/core-1.img': coreImage(),
+      'checkpoint/ids-1.img': criuImage(IDS_MAGIC, idsEntry(ids)),
+      'checkpoint/mountpoints-13.img': mountpointsImage(),
+    };
+    for (const [path, bytes] of Object.entries(files)) c.add(path, bytes, 'test.tar');
+    return c;
+  };
+
+  it('reads root_ids from the inventory (its own magic only) and a task\'s ids-<pid>.img; an empty one leaves the parent\'s', () => {
+    assert.deepEqual(decodeInventory(inventoryImage(host), 'inventory.img'), { rootIds: host });
+    assert.deepEqual(decodeIds(criuImage(IDS_MAGIC, idsEntry(own)), 'ids-1.img'), own);
+    assert.equal(decodeIds(criuImage(IDS_MAGIC), 'ids-1.img'), undefined);
+    refused(() => decodeInventory(criuImage(IDS_MAGIC), 'inventory.img'), 'NOT_A_CHECKPOINT_ARCHIVE', /not a CRIU inventory image: it starts with 0x54564319, not 0x58313116/);
+  });
+
+  it('a task in namespaces of its own: nothing to say', () => {
+    assert.deepEqual(images(own).findings(), []);
+    assert.equal(images(own).sharesHostNetwork(), false);
+  });
+
+  it("a task in the host's network namespace is the user's choice; in its PID, IPC, UTS or mount namespace it is refused", () => {
+    assert.equal(images({ ...own, net: host.net }).sharesHostNetwork(), true);
+    assert.deepEqual(images({ ...own, net: host.net }).findings(), []);
+    assert.deepEqual(images({ ...host, net: own.net }).findings(), [
+      "task 1 (sh) would be restored in the host's PID namespace: its images say it shared the one CRIU ran in",
+      "task 1 (sh) would be restored in the host's IPC namespace: its images say it shared the one CRIU ran in",
+      "task 1 (sh) would be restored in the host's UTS namespace: its images say it shared the one CRIU ran in",
+      "task 1 (sh) would be restored in the host's mount namespace: its images say it shared the one CRIU ran in",
     ]);
   });
 });

@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { PodmanAnnotation, preflightFindings, readCheckpointArchive, remapPath, type HostFacts, type PreflightFacts } from '../../src/engine/index.js';
 import { tarOf } from './archive/fixtures.js';
+import { inventoryImage } from '../support/criuImages.js';
 
 const host: HostFacts = {
   podmanVersion: '4.3.1', criu: { number: 40101, text: '4.1.1' }, runtimeName: 'runc', runtimeVersion: 'runc 1.1.5', conmonVersion: '2.1.6',
@@ -142,7 +143,7 @@ describe('mounts read from a checkpoint', () => {
       { name: 'config.dump', body: JSON.stringify({ id: 'c0', name: 'web', ...config }) },
       { name: 'spec.dump', body: JSON.stringify({ annotations: { 'io.container.manager': 'libpod' }, ...spec }) },
       { name: 'checkpoint/', type: '5' },
-      { name: 'checkpoint/inventory.img', body: 'inv' },
+      { name: 'checkpoint/inventory.img', body: inventoryImage() },
       { name: 'checkpoint/tcp-stream-1a2b.img', body: 'q' },
       { name: 'checkpoint/tcp-stream-ff.img', body: 'q' },
     ]);

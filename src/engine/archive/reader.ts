@@ -214,7 +214,7 @@ export class ArchiveSummaryBuilder {
       // CRI-O and containerd write their own spec, with Kubernetes' defaults (seccomp often unconfined).
       // CRIU's images may say the same of a mount as the spec does: each said once.
       missingConfinement: [...new Set([...(engine === 'podman' ? [...missingConfinement(spec), ...this.#criu.findings()] : []), ...unsafeMounts(config, spec)])],
-      sharesHostNetwork: sharesHostNetwork(config, spec),
+      sharesHostNetwork: sharesHostNetwork(config, spec) || this.#criu.sharesHostNetwork(),
     };
   }
 }

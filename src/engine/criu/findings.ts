@@ -6,7 +6,7 @@
 import { DEFAULT_CAPABILITIES } from '../archive/sanitize.js';
 import { preview } from '../errors.js';
 import { capabilityNames } from './capabilities.js';
-import { FsType, type MountEntry, type TaskCreds } from './images.js';
+import { FsType, type MountEntry, type NamespaceIds, type TaskCreds } from './images.js';
 
 export interface CriuTask {
   /** The task's ID in the checkpoint (core-<id>.img). */
@@ -15,12 +15,16 @@ export interface CriuTask {
   /** Undefined when the images hold none the restore would use. */
   creds?: TaskCreds;
   seccompMode: number;
+  /** Absent in a child that shares its parent's. */
+  ids?: NamespaceIds;
 }
 
 export interface CriuImages {
   tasks: CriuTask[];
   /** The mounts of each mountpoints-<id>.img. */
   mountNamespaces: MountEntry[][];
+  /** The namespaces CRIU dumped from (inventory.img's root_ids): the host's. */
+  rootIds?: NamespaceIds;
 }
 
 const SECCOMP_STRICT = 1;
@@ -33,7 +37,22 @@ const READ_ONLY_FILESYSTEMS: ReadonlySet<number> = new Set([FsType.SYSFS, FsType
 const FS_NAMES = new Map<number, string>(Object.entries(FsType).map(([name, code]) => [code, name.toLowerCase()]));
 
 export function criuImageFindings(images: CriuImages): string[] {
-  return [...capabilityFindings(images.tasks), ...seccompFindings(images.tasks), ...mountFindings(images.mountNamespaces)];
+  return [...capabilityFindings(images.tasks), ...seccompFindings(images.tasks), ...namespaceFindings(images.tasks, images.rootIds), ...mountFindings(images.mountNamespaces)];
+}
+
+/** Whether a task's namespace of this type is the one CRIU dumped from, where CRIU restores it again: the host's. */
+export function sameNamespace(ids: NamespaceIds | undefined, rootIds: NamespaceIds | undefined, type: keyof NamespaceIds): boolean {
+  return ids?.[type] !== undefined && ids[type] === rootIds?.[type];
+}
+
+/** The network namespace is left out: that one is the user's choice (sharesHostNetwork). */
+function namespaceFindings(tasks: readonly CriuTask[], rootIds: NamespaceIds | undefined): string[] {
+  const findings: string[] = [];
+  for (const [type, label] of [['pid', 'PID'], ['ipc', 'IPC'], ['uts', 'UTS'], ['mnt', 'mount']] as const) {
+    const shared = tasks.filter((t) => sameNamespace(t.ids, rootIds, type));
+    if (shared.length) findings.push(`${named(...shared)} would be restored in the host's ${label} namespace: its images say it shared the one CRIU ran in`);
+  }
+  return findings;
 }
 
 function capabilityFindings(tasks: readonly CriuTask[]): string[] {

@@ -11,6 +11,8 @@ const IMG_COMMON_MAGIC = 0x54564319;
 
 /** The type magics of the images the checks read (criu/include/magic.h). */
 export const ImageMagic = {
+  inventory: 0x58313116,
+  ids: 0x54432030,
   core: 0x55053847,
   creds: 0x54023547,
   mountpoints: 0x55563928,
@@ -48,13 +50,13 @@ export function onlyEntry(entries: Message[]): Message {
 }
 
 function entries(bytes: Buffer, kind: ImageKind): Message[] {
-  if (bytes.length < 8) throw new MalformedError(`it has ${bytes.length} bytes, fewer than its two magic numbers take`);
-  const [common, magic] = [bytes.readUInt32LE(0), bytes.readUInt32LE(4)];
-  if (common !== IMG_COMMON_MAGIC || magic !== ImageMagic[kind]) {
-    throw new MalformedError(`it starts with ${hex(common)} ${hex(magic)}, not ${hex(IMG_COMMON_MAGIC)} ${hex(ImageMagic[kind])}`);
-  }
+  // The inventory, read first and alone, carries only its own magic.
+  const head = kind === 'inventory' ? [ImageMagic.inventory] : [IMG_COMMON_MAGIC, ImageMagic[kind]];
+  if (bytes.length < head.length * 4) throw new MalformedError(`it has ${bytes.length} bytes, fewer than its magic numbers take`);
+  const found = head.map((_, i) => bytes.readUInt32LE(i * 4));
+  if (found.some((m, i) => m !== head[i])) throw new MalformedError(`it starts with ${found.map(hex).join(' ')}, not ${head.map(hex).join(' ')}`);
   const messages: Message[] = [];
-  for (let at = 8; at < bytes.length; ) {
+  for (let at = head.length * 4; at < bytes.length; ) {
     const n = messages.length + 1;
     if (bytes.length - at < 4) throw new MalformedError(`it ends inside the length of entry ${n}`);
     const size = bytes.readUInt32LE(at);

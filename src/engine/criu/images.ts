@@ -15,6 +15,15 @@ export interface TaskCreds {
   ambient: number[];
 }
 
+/** The namespaces a task was in, by CRIU's IDs (task_kobj_ids_entry, ids-<pid>.img); equal IDs are the same namespace. */
+export interface NamespaceIds {
+  pid?: number;
+  net?: number;
+  ipc?: number;
+  uts?: number;
+  mnt?: number;
+}
+
 export interface TaskCore {
   comm: string;
   /** Absent when the image leaves them to creds-<pid>.img, or, with no thread state at all, to nothing. */
@@ -69,6 +78,8 @@ export const FsType = {
 /** CRIU's CR_CAP_SIZE: capability sets are two u32 words. */
 const CAPABILITY_WORDS = 2;
 const Core = { tc: 3, threadCore: 5 };
+const KobjIds = { pid: 5, net: 6, ipc: 7, uts: 8, mnt: 9 };
+const Inventory = { rootIds: 3 };
 const TaskCoreField = { comm: 6, oldSeccompMode: 11 };
 const ThreadCoreField = { creds: 10, seccompMode: 11, comm: 13 };
 const CredsField = { capInh: 9, capPrm: 10, capEff: 11, capBnd: 12, capAmb: 19 };
@@ -88,6 +99,21 @@ export function decodeCore(bytes: Buffer, name: string): TaskCore {
       seccompMode: task?.uint32(TaskCoreField.oldSeccompMode) ?? thread?.uint32(ThreadCoreField.seccompMode) ?? 0,
     };
   });
+}
+
+/** The inventory's root_ids: the namespaces CRIU itself was in when it dumped, the host's. */
+export function decodeInventory(bytes: Buffer, name: string): { rootIds?: NamespaceIds } {
+  return readImage(bytes, 'inventory', name, (entries) => ({ rootIds: namespaceIds(onlyEntry(entries).message(Inventory.rootIds)) }));
+}
+
+/** A task's ids-<pid>.img, where CRIU's restore reads them from; an empty one leaves the parent's. */
+export function decodeIds(bytes: Buffer, name: string): NamespaceIds | undefined {
+  return readImage(bytes, 'ids', name, (entries) => namespaceIds(entries[0]));
+}
+
+function namespaceIds(m: Message | undefined): NamespaceIds | undefined {
+  if (!m) return undefined;
+  return { pid: m.uint32(KobjIds.pid), net: m.uint32(KobjIds.net), ipc: m.uint32(KobjIds.ipc), uts: m.uint32(KobjIds.uts), mnt: m.uint32(KobjIds.mnt) };
 }
 
 export function decodeCreds(bytes: Buffer, name: string): TaskCreds {

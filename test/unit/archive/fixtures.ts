@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { compressor } from '../../../src/engine/archive/index.js';
-import { coreImage } from '../../support/criuImages.js';
+import { coreImage, inventoryImage } from '../../support/criuImages.js';
 
 export interface RawEntry {
   name: string | Buffer;
@@ -84,7 +84,7 @@ export function checkpointEntries(extra: RawEntry[] = [], manager = 'libpod'): R
     { name: 'config.dump', body: JSON.stringify({ id: 'c0ffee', name: 'web', rootfsImageName: 'localhost/busybox:latest', rootfsImageID: 'abc123', runtime: 'runc', createdTime: '2026-01-02T03:04:05Z' }) },
     { name: 'spec.dump', body: JSON.stringify({ annotations: { 'io.container.manager': manager } }) },
     { name: 'checkpoint/', type: '5' },
-    { name: 'checkpoint/inventory.img', body: 'inv' },
+    { name: 'checkpoint/inventory.img', body: inventoryImage() },
     { name: 'checkpoint/pages-1.img', body: Buffer.alloc(8192, 1) },
     { name: 'checkpoint/core-1.img', body: coreImage() },
     { name: 'rootfs-diff.tar', body: Buffer.alloc(1024) },

@@ -8,7 +8,7 @@ import { readCheckpointArchive } from '../../../src/engine/archive/index.js';
 import { readCheckpointFolder } from '../../../src/engine/archive/reader.js';
 import { isEngineError } from '../../../src/engine/index.js';
 import { checkpointEntries, gzip, tarOf, zstd, type RawEntry } from './fixtures.js';
-import { coreImage } from '../../support/criuImages.js';
+import { coreImage, inventoryImage } from '../../support/criuImages.js';
 
 const read = (bytes: Buffer, options = {}) => readCheckpointArchive(Readable.from([bytes]), options);
 const json = (value: unknown) => JSON.stringify(value);
@@ -26,7 +26,7 @@ describe('readCheckpointArchive', () => {
     assert.equal(s.imageId, 'abc123');
     assert.equal(s.runtime, 'runc');
     assert.equal(s.created?.toISOString(), '2026-01-02T03:04:05.000Z');
-    assert.deepEqual(s.sizes, { checkpoint: 3 + 8192 + coreImage().length, memoryPages: 8192, rootfsDiff: 1024 });
+    assert.deepEqual(s.sizes, { checkpoint: inventoryImage().length + 8192 + coreImage().length, memoryPages: 8192, rootfsDiff: 1024 });
     assert.equal(s.entryCount, 8);
   });
 
@@ -41,7 +41,7 @@ describe('readCheckpointArchive', () => {
     const s = await read(tarOf([
       { name: 'stats-dump', body: 'x' },
       { name: 'dump.log', body: 'log' },
-      { name: 'checkpoint/inventory.img', body: 'inv' },
+      { name: 'checkpoint/inventory.img', body: inventoryImage() },
       { name: 'checkpoint/pages-1.img', body: Buffer.alloc(4096) },
       { name: 'config.dump', body: json({ id: 'abc', name: 'k8s-app', rootfsImageRef: 'sha256:1', rootfsImageName: 'quay.io/app:1', runtime: 'runc', createdTime: '2026-01-01T00:00:00Z', checkpointedTime: '2026-01-02T00:00:00Z' }) },
       { name: 'spec.dump', body: json({ annotations: { 'io.container.manager': 'cri-o', 'io.kubernetes.pod.name': 'app-0', 'io.kubernetes.pod.namespace': 'prod' } }) },
@@ -63,7 +63,7 @@ describe('readCheckpointArchive', () => {
       { name: 'container.log', body: '' },
       { name: 'config.dump', body: json({ id: 'd1', rootfsImageRef: 'docker.io/library/nginx@sha256:2' }) },
       { name: 'spec.dump', body: json({ annotations: { 'io.kubernetes.cri.container-name': 'nginx', 'io.kubernetes.cri.sandbox-name': 'web', 'io.kubernetes.cri.sandbox-namespace': 'default' } }) },
-      { name: 'checkpoint/inventory.img', body: 'inv' },
+      { name: 'checkpoint/inventory.img', body: inventoryImage() },
       { name: 'rootfs-diff.tar', body: Buffer.alloc(2048) },
     ]));
     assert.equal(s.engine, 'containerd');
