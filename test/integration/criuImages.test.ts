@@ -57,7 +57,7 @@ describe('CRIU images of a hostile checkpoint (real podman + runc + CRIU)', { co
 
   it('a plain container: its CRIU images grant nothing beyond podman\'s defaults', TIMEOUT, async () => {
     const { archive } = await exported('criu-plain', '--tmpfs', '/scratch', '-v', `${res.dir}:/data`);
-    assert.deepEqual((await readCheckpointArchive(archive)).missingConfinement, []);
+    assert.deepEqual((await readCheckpointArchive(archive)).refusedOnRestore, []);
   });
 
   it('CAP_SYS_ADMIN in core-*.img is refused though the spec no longer names it', TIMEOUT, async () => {
@@ -75,7 +75,7 @@ describe('CRIU images of a hostile checkpoint (real podman + runc + CRIU)', { co
     const { name, archive } = await exported('criu-seccomp', '--security-opt', 'seccomp=unconfined');
     const innocent = await withSpec(archive, (spec) => void (spec.linux.seccomp = profile));
     const r = await readCheckpointArchive(innocent);
-    assert.ok(!r.missingConfinement.includes('it ran without seccomp confinement'), 'the spec still shows no seccomp');
+    assert.ok(!r.refusedOnRestore.includes('it ran without seccomp confinement'), 'the spec still shows no seccomp');
     await refusedRestore(innocent, name, /error +refused: tasks? 1 \(sh\).* runs? without seccomp/);
   });
 

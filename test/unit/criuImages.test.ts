@@ -195,11 +195,11 @@ describe('the archive summary with CRIU images', () => {
   const archive = (manager = 'libpod') =>
     tarOf(checkpointEntries([{ name: 'checkpoint/mountpoints-13.img', body: mountpointsImage() }], manager).map((e) => (e.name === 'checkpoint/core-1.img' ? { ...e, body: hostileCore } : e)));
 
-  it('adds what the images grant to missingConfinement, for podman checkpoints', async () => {
+  it('adds what the images grant to refusedOnRestore, for podman checkpoints', async () => {
     const s = await readCheckpointArchive(Readable.from([archive()]));
-    assert.ok(s.missingConfinement.includes("task 1 (sh) holds capability CAP_SYS_ADMIN, beyond podman's defaults"), s.missingConfinement.join('\n'));
-    assert.ok(s.missingConfinement.includes('task 1 (sh) runs without seccomp'), s.missingConfinement.join('\n'));
-    assert.deepEqual((await readCheckpointArchive(Readable.from([archive('cri-o')]))).missingConfinement, []);
+    assert.ok(s.refusedOnRestore.includes("task 1 (sh) holds capability CAP_SYS_ADMIN, beyond podman's defaults"), s.refusedOnRestore.join('\n'));
+    assert.ok(s.refusedOnRestore.includes('task 1 (sh) runs without seccomp'), s.refusedOnRestore.join('\n'));
+    assert.deepEqual((await readCheckpointArchive(Readable.from([archive('cri-o')]))).refusedOnRestore, []);
   });
 
   it('refuses a damaged image with the archive and file named', async () => {

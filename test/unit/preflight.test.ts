@@ -22,7 +22,7 @@ function facts(over: Partial<PreflightFacts> & { annotations?: Record<string, st
     image: { id: 'i', names: ['localhost/web:ckpt'], digest: 'd', size: 1, annotations: { ...annotations, ...extra } },
     contents: {
       engine: 'podman', compression: 'none', containerName: 'web', containerId: 'c', sizes: { checkpoint: 1, memoryPages: 1, rootfsDiff: 0 },
-      specAnnotations: {}, labels: {}, mounts: { bind, volumes }, tcpConnections, entryCount: 5, removedOnRestore: [], missingConfinement: [], sharesHostNetwork: false,
+      specAnnotations: {}, labels: {}, mounts: { bind, volumes }, tcpConnections, entryCount: 5, removedOnRestore: [], refusedOnRestore: [], sharesHostNetwork: false,
     },
     host,
     restoreName: 'web-copy',

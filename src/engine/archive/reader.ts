@@ -57,9 +57,10 @@ export interface CheckpointArchiveSummary {
   removedOnRestore: string[];
   /**
    * Why a restore is refused whatever the user says: confinement the checkpoint ran without, which a restore
-   * cannot give back (podman's spec.dump only), and mounts other than bind mounts and a container's own.
+   * cannot give back (podman's spec.dump only), what its CRIU images would grant (capabilities, no seccomp,
+   * the host's namespaces, host mounts; podman only), and mounts other than bind mounts and a container's own.
    */
-  missingConfinement: string[];
+  refusedOnRestore: string[];
   /** It ran in the host's network namespace: restored only there, and only by the user's explicit choice. */
   sharesHostNetwork: boolean;
 }
@@ -213,7 +214,7 @@ export class ArchiveSummaryBuilder {
       removedOnRestore: sanitizeFindings(config, spec),
       // CRI-O and containerd write their own spec, with Kubernetes' defaults (seccomp often unconfined).
       // CRIU's images may say the same of a mount as the spec does: each said once.
-      missingConfinement: [...new Set([...(engine === 'podman' ? [...missingConfinement(spec), ...this.#criu.findings()] : []), ...unsafeMounts(config, spec)])],
+      refusedOnRestore: [...new Set([...(engine === 'podman' ? [...missingConfinement(spec), ...this.#criu.findings()] : []), ...unsafeMounts(config, spec)])],
       sharesHostNetwork: sharesHostNetwork(config, spec) || this.#criu.sharesHostNetwork(),
     };
   }

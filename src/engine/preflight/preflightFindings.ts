@@ -90,7 +90,7 @@ function removalFindings(f: PreflightFacts): PreflightFinding[] {
     message: `removed: ${item}`,
     hint: 'the checkpoint asked for more than a container of its own; it is restored without it, and fails if its processes need it',
   }));
-  const refused = f.contents.missingConfinement.map((item): PreflightFinding => ({
+  const refused = f.contents.refusedOnRestore.map((item): PreflightFinding => ({
     severity: 'error',
     check: 'sanitize',
     message: `refused: ${item}`,
