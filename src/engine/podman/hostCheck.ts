@@ -6,7 +6,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pack as tarPack } from 'tar-stream';
-import { EngineError } from '../errors.js';
+import { EngineError, isEngineError } from '../errors.js';
 import { checkpointContainer } from './checkpoint.js';
 import { removeCheckpointImage } from './checkpointImages.js';
 import type { PodmanExec, RunOptions } from './exec.js';
@@ -32,6 +32,10 @@ export interface HostCheckReport {
 }
 
 export interface HostCheckOptions extends RunOptions {
+  /** How long a step that runs no CRIU may take; default 60 s (CRIU's are bounded by the stall watchdog). */
+  stepTimeoutMs?: number;
+  /** Called as each step starts, with its title, for progress. */
+  onStart?: (title: string) => void;
   /** Called as each step ends, for live output. */
   onStep?: (step: HostCheckStep) => void;
 }
@@ -55,19 +59,28 @@ const APPLETS = ['sh', 'sleep', 'cat', 'mv', 'echo'];
  */
 export async function checkHost(exec: PodmanExec, options: HostCheckOptions = {}): Promise<HostCheckReport> {
   const report: HostCheckReport = { ok: false, kernel: release(), steps: [] };
+  const stepTimeout = options.stepTimeoutMs ?? STEP_TIMEOUT_MS;
   const id = `ckpt-check-${process.pid}-${Date.now().toString(36)}`;
   const names = { original: id, copy: `${id}-copy`, image: `localhost/${id}:checkpoint` };
   const bounded = (): RunOptions => ({
-    signal: options.signal ? AbortSignal.any([options.signal, AbortSignal.timeout(STEP_TIMEOUT_MS)]) : AbortSignal.timeout(STEP_TIMEOUT_MS),
+    signal: options.signal ? AbortSignal.any([options.signal, AbortSignal.timeout(stepTimeout)]) : AbortSignal.timeout(stepTimeout),
   });
   const step = async (title: string, run: () => Promise<string>): Promise<void> => {
     const started = Date.now();
+    options.onStart?.(title);
     try {
       const detail = await run();
       const done: HostCheckStep = { title, ok: true, ms: Date.now() - started, detail };
       report.steps.push(done);
       options.onStep?.(done);
-    } catch (error) {
+    } catch (cause) {
+      // Cancelled, but not by the caller: the step's own time ran out, which says something about this host.
+      const error = isEngineError(cause, 'CANCELLED') && !options.signal?.aborted
+        ? new EngineError('PODMAN_FAILED', `${title}: no answer within ${stepTimeout / 1000} s (${cause.message.replace(/^cancelled: /, '')})`, {
+            cause,
+            hint: 'podman or a process under it hangs here: see whether `podman info` answers, then check this host again',
+          })
+        : cause;
       const failed: HostCheckStep = { title, ok: false, ms: Date.now() - started, detail: (error as Error).message, error };
       report.steps.push(failed);
       options.onStep?.(failed);
@@ -111,7 +124,7 @@ export async function checkHost(exec: PodmanExec, options: HostCheckOptions = {}
   } catch {
     // The failed step is in the report.
   } finally {
-    const cleanup = { signal: AbortSignal.timeout(STEP_TIMEOUT_MS) };
+    const cleanup = { signal: AbortSignal.timeout(stepTimeout) };
     await exec.podman(['rm', '-f', '-t', '0', '--ignore', names.original, names.copy], 'removing the check containers', cleanup).catch(() => undefined);
     await removeCheckpointImage(exec, names.image, cleanup).catch(() => undefined);
   }

@@ -12,14 +12,12 @@ export async function checkHost(services: Services): Promise<HostCheckReport> {
   const { log } = services;
   log.info('Checking this host with a real checkpoint and restore:');
   const { report, cancelled } = await withProgress('Checking this host with a real checkpoint and restore', async (stage, signal) => {
-    stage('podman and CRIU');
     const report = await services.podman().checkHost({
       signal,
+      onStart: (title) => stage(`${title}…`),
       onStep: (step) => {
-        if (step.ok) {
-          log.info(formatCheckStep(step));
-          stage(`${step.title} ✓`);
-        } else {
+        if (step.ok) log.info(formatCheckStep(step));
+        else {
           // The error in full (with CRIU's log tail) says more than the step's one-line detail.
           log.error(formatCheckStep({ ...step, detail: undefined }));
           log.error(describeError(step.error ?? step.detail));
