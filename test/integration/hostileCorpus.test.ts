@@ -255,6 +255,8 @@ const cases: Case[] = [
   },
   // Confinement a restore cannot give back.
   { title: 'seccomp off', spec: (s) => delete s.linux.seccomp, outcome: 'refused', line: () => 'refused: it ran without seccomp confinement' },
+  { title: 'a seccomp profile that allows everything', spec: (s) => (s.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW' }), outcome: 'refused', line: () => 'refused: it ran with a seccomp profile that allows every system call' },
+  { title: 'SELinux super-privileged', spec: (s) => (s.process.selinuxLabel = 'system_u:system_r:spc_t:s0'), outcome: 'refused', line: () => 'refused: it ran without SELinux confinement (system_u:system_r:spc_t:s0)' },
   { title: 'AppArmor unconfined', spec: (s) => (s.process.apparmorProfile = 'unconfined'), outcome: 'refused', line: () => 'refused: it ran without AppArmor confinement (unconfined)' },
   { title: '/proc and /sys unmasked', spec: (s) => (s.linux.maskedPaths = []), outcome: 'refused', line: () => "refused: the kernel's sensitive /proc and /sys files were not masked" },
   { title: '/proc/sys writable', spec: (s) => (s.linux.readonlyPaths = []), outcome: 'refused', line: () => 'refused: /proc/sys and the like were writable' },

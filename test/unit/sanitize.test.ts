@@ -70,6 +70,11 @@ describe('sanitizing a checkpoint\'s metadata', () => {
       "the kernel's sensitive /proc and /sys files were not masked",
       '/proc/sys and the like were writable',
     ]);
+    const loose = { process: { selinuxLabel: 'system_u:system_r:spc_t:s0' }, linux: { ...confined.linux, seccomp: { defaultAction: 'SCMP_ACT_ALLOW' } } };
+    assert.deepEqual(missingConfinement(loose), [
+      'it ran with a seccomp profile that allows every system call',
+      'it ran without SELinux confinement (system_u:system_r:spc_t:s0)',
+    ]);
   });
 
   it('refuses mounts other than binds and a container\'s own file systems, and writable sysfs or cgroups', () => {

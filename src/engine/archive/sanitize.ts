@@ -160,8 +160,13 @@ export function sanitizeConfig(input: Json, options: SanitizeOptions = {}): { co
 export function missingConfinement(spec: Json): string[] {
   const linux = asObject(spec.linux);
   const missing: string[] = [];
+  const seccomp = asObject(linux.seccomp);
   if (linux.seccomp === undefined || linux.seccomp === null) missing.push('it ran without seccomp confinement');
+  else if (str(seccomp.defaultAction) === 'SCMP_ACT_ALLOW' && asArray(seccomp.syscalls).length === 0) missing.push('it ran with a seccomp profile that allows every system call');
   if (str(asObject(spec.process).apparmorProfile) === 'unconfined') missing.push('it ran without AppArmor confinement (unconfined)');
+  const selinux = str(asObject(spec.process).selinuxLabel);
+  // podman's --privileged and label=disable give these SELinux types, which no policy confines.
+  if (/:(spc_t|unconfined_t)(:|$)/.test(selinux)) missing.push(`it ran without SELinux confinement (${selinux})`);
   if (asArray(linux.maskedPaths).length === 0) missing.push("the kernel's sensitive /proc and /sys files were not masked");
   if (asArray(linux.readonlyPaths).length === 0) missing.push('/proc/sys and the like were writable');
   return missing;

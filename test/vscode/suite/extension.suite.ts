@@ -4,7 +4,7 @@
  * podman + CRIU: the store comes from the workbench's checkpointStudio.podmanGlobalArgs setting.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
@@ -21,6 +21,8 @@ const counter = `inhost-${run}`;
 const image = `localhost/inhost-${run}:ckpt`;
 const copy = `${counter}-copy`;
 const devContainer = `inhost-dev-${run}`;
+const hostNet = `inhost-hostnet-${run}`;
+const hostNetImage = `localhost/inhost-hostnet-${run}:ckpt`;
 let archive = '';
 
 suite('Checkpoint Studio in the extension host', function () {
@@ -37,8 +39,8 @@ suite('Checkpoint Studio in the extension host', function () {
   });
 
   suiteTeardown(() => {
-    for (const c of [counter, copy, devContainer]) podman('rm', '-f', '-t', '0', '--ignore', c);
-    podman('rmi', '-f', '--ignore', image);
+    for (const c of [counter, copy, devContainer, hostNet, `${hostNet}-refused`, `${hostNet}-copy`]) podman('rm', '-f', '-t', '0', '--ignore', c);
+    podman('rmi', '-f', '--ignore', image, hostNetImage);
   });
 
   test('activates and registers every command the manifest declares', async () => {
@@ -115,6 +117,32 @@ suite('Checkpoint Studio in the extension host', function () {
     await until('the copy to count on', () => counterValue(podman('exec', copy, 'cat', '/tmp/count')) > first + 5);
     const node = api.views.containers.getChildren().find((n) => n.container?.name === copy);
     assert.match(String(node?.description), /^restored/);
+  });
+
+  test("a checkpoint of the host's network: a restore without dialogs is refused unless hostNetwork says so, then the copy shares it and counts", async () => {
+    podman('run', '-d', '--name', hostNet, '--network', 'host', '--label', `io.checkpoint-studio.test=${process.pid}`, 'localhost/busybox:latest', 'sh', '-c', COUNTER_SCRIPT);
+    await until('the host-network counter to count', () => counterValue(podman('logs', '--tail', '1', hostNet)) > 3);
+    podman('container', 'checkpoint', '--leave-running', '--create-image', hostNetImage, hostNet);
+    const refused = (await vscode.commands.executeCommand('checkpointStudio.restoreFromCheckpointImage', {
+      image: hostNetImage,
+      name: `${hostNet}-refused`,
+      confirm: false,
+    })) as RestoreOutcome | undefined;
+    assert.equal(refused?.result, undefined, 'restored into the host network without being asked to');
+    assert.ok(refused?.report.findings.some((f) => f.severity === 'error' && f.check === 'network'), JSON.stringify(refused?.report.findings));
+    assert.equal(podman('ps', '-a', '-q', '--filter', `name=^${hostNet}-refused$`), '');
+    const chosen = (await vscode.commands.executeCommand('checkpointStudio.restoreFromCheckpointImage', {
+      image: hostNetImage,
+      name: `${hostNet}-copy`,
+      confirm: false,
+      hostNetwork: true,
+    })) as RestoreOutcome | undefined;
+    assert.equal(chosen?.result?.container.state, 'running');
+    assert.ok(chosen?.report.findings.some((f) => f.severity === 'warning' && /shares the host's network namespace, as you chose/.test(f.message)));
+    const pid = podman('inspect', '-f', '{{.State.Pid}}', `${hostNet}-copy`);
+    assert.equal(readlinkSync(`/proc/${pid}/ns/net`), readlinkSync('/proc/self/ns/net'));
+    const first = counterValue(podman('exec', `${hostNet}-copy`, 'cat', '/tmp/count'));
+    await until('the host-network copy to count on', () => counterValue(podman('exec', `${hostNet}-copy`, 'cat', '/tmp/count')) > first + 3);
   });
 
   test('Export to Archive writes a zstd archive of the running copy and leaves it running', async () => {
