@@ -82,7 +82,7 @@ export async function restoreWithPreflight(services: Services, request: RestoreR
     report('checking the checkpoint against this host');
     const facts = { image, requested, name: options.name, folder, tcpEstablished: options.tcpEstablished, devContainer: mode.devContainer, hostNetwork };
     let { checked, dev } = await preflight(services, facts, signal);
-    const subject = dev ? `${requested} as the dev container of ${basename(dev.workspaceFolder)}` : requested;
+    const subject = dev ? `${shown(requested)} as the dev container of ${basename(dev.workspaceFolder)}` : shown(requested);
     if (!hostNetwork && confirm !== false && onlyHostNetworkRefused(checked) && (await askHostNetwork(subject))) {
       facts.hostNetwork = true;
       ({ checked, dev } = await preflight(services, { ...facts, folder: dev?.workspaceFolder ?? folder, devContainer: dev !== undefined }, signal));
