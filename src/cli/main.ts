@@ -13,6 +13,7 @@ import {
   type Logger,
   type RegistryClient,
 } from '../engine/index.js';
+import { terminalSafe } from '../shared/terminalSafe.js';
 import { UsageError, type CliCommand, type CliContext } from './command.js';
 import { checkpoint } from './commands/checkpoint.js';
 import { host } from './commands/host.js';
@@ -79,9 +80,36 @@ function commandHelp(c: CliCommand): string {
   return [`Usage: ckpt ${c.name} ${c.usage}`, '', c.summary, '', ...c.help.map((h) => `  ${h}`), '', ...GLOBAL_HELP].join('\n');
 }
 
+const GLOBAL_OPTIONS = {
+  podman: { type: 'string' },
+  'podman-store': { type: 'string' },
+  store: { type: 'string' },
+  authfile: { type: 'string' },
+  'insecure-registry': { type: 'string', multiple: true },
+  'stall-timeout': { type: 'string' },
+  verbose: { type: 'boolean', short: 'v' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** Where the command's name is: the first word that is neither an option nor the value of a global option before it. */
+function commandIndex(argv: readonly string[]): number {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('-')) return i;
+    const option = GLOBAL_OPTIONS[arg.slice(2) as keyof typeof GLOBAL_OPTIONS];
+    if (arg.startsWith('--') && option?.type === 'string') i++;
+  }
+  return -1;
+}
+
 /** Runs one ckpt invocation and returns its exit code. Separate from process handling so tests can call it. */
-export async function runCli(argv: string[], io: CliIo): Promise<number> {
-  const name = argv.find((a) => !a.startsWith('-'));
+export async function runCli(argv: string[], terminal: CliIo): Promise<number> {
+  // Everything ckpt prints passes here, so text from images, registries and podman cannot drive the terminal
+  // (issue 11): controls show as \u001b and the like. `--json` stays valid JSON: it has no raw controls but
+  // newlines, and the escapes for what JSON.stringify leaves raw (DEL, C1, bidi) are JSON's own.
+  const io: CliIo = { ...terminal, stdout: (t) => terminal.stdout(terminalSafe(t)), stderr: (t) => terminal.stderr(terminalSafe(t)) };
+  const at = commandIndex(argv);
+  const name = at === -1 ? undefined : argv[at];
   const command = COMMANDS.find((c) => c.name === name);
   if (!command) {
     if (argv.length === 0 || argv.includes('--help') || argv.includes('-h')) {
@@ -94,18 +122,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
-      args: argv.filter((_, i) => i !== argv.indexOf(command.name)),
-      options: {
-        ...command.options,
-        podman: { type: 'string' },
-        'podman-store': { type: 'string' },
-        store: { type: 'string' },
-        authfile: { type: 'string' },
-        'insecure-registry': { type: 'string', multiple: true },
-        'stall-timeout': { type: 'string' },
-        verbose: { type: 'boolean', short: 'v' },
-        help: { type: 'boolean', short: 'h' },
-      },
+      args: argv.filter((_, i) => i !== at),
+      options: { ...command.options, ...GLOBAL_OPTIONS },
       allowPositionals: true,
       strict: true,
     });

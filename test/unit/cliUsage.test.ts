@@ -45,6 +45,14 @@ describe('ckpt usage (no podman needed)', () => {
     }
   });
 
+  it('takes global options with their values before the command (a value is never the command)', async () => {
+    for (const argv of [['--podman-store', '/tmp/s', 'ps'], ['--store', 'restore', 'ps'], ['--stall-timeout=5', 'ps'], ['-v', 'ps'], ['ps', '--podman', '/nonexistent/podman']]) {
+      const r = await cli(...argv);
+      assert.doesNotMatch(r.stderr, /unknown command|Usage: ckpt/, argv.join(' '));
+      assert.match(r.stderr, /podman was not found/, argv.join(' '));
+    }
+  });
+
   it('says podman is missing and how to get it', async () => {
     const r = await cli('ps');
     assert.equal(r.code, 1);
