@@ -12,6 +12,7 @@ export interface CliContext {
   storeFor(ref: ImageReference & { kind: 'store' | 'oci' }, options?: { create?: boolean }): Store;
   /** A client for a registry (host[:port]), with credentials from where podman and docker keep them. */
   registry(registry: string): RegistryClient;
+  /** Results on stdout. Like note(), control characters are escaped on the way out: untrusted text may be passed as is. */
   out(text: string): void;
   /** Progress and notes for people; kept off stdout so `--json` output stays parseable. */
   note(text: string): void;

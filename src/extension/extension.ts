@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { defaultStorePath, Podman, Store } from '../engine/index.js';
-import { channelLogger } from './adapters/logger.js';
+import { channelLogger, terminalSafeChannel } from './adapters/logger.js';
 import { registerCommands } from './commands/registerCommands.js';
 import { affectsPodman, readSettings } from './config.js';
 import { CheckpointModel } from './model.js';
@@ -22,7 +22,7 @@ export interface CheckpointStudioApi {
 
 export function activate(context: vscode.ExtensionContext): CheckpointStudioApi {
   const started = Date.now();
-  const log = vscode.window.createOutputChannel('Checkpoint Studio', { log: true });
+  const log = terminalSafeChannel(vscode.window.createOutputChannel('Checkpoint Studio', { log: true }));
   let podman = makePodman(log);
   let store = makeStore();
   const getPodman = () => podman;
