@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { cancelled, EngineError, isEngineError } from '../errors.js';
 import { sha256Digest } from '../oci/digest.js';
 import { MediaType } from '../oci/mediaTypes.js';
-import { drain, readAll, Transport, type Response, type TransportOptions } from './transport.js';
+import { drain, isRefusedDestination, readAll, Transport, type Response, type TransportOptions } from './transport.js';
 
 /** What a manifest GET accepts: OCI first; Docker types only to refuse them with a clear message. */
 export const MANIFEST_ACCEPT = [MediaType.OciManifest, MediaType.OciIndex, MediaType.DockerManifest, MediaType.DockerManifestList].join(', ');
@@ -323,6 +323,11 @@ function header(res: Response, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
+/**
+ * An upload's Location, used as the registry gives it, on any origin: the distribution spec allows uploads to
+ * go elsewhere. The transport sends credentials only to the registry's own origin and refuses plain HTTP from
+ * an HTTPS registry, so a Location on another host gets the blob and nothing else.
+ */
 function location(res: Response): string {
   const value = header(res, 'location');
   if (!value) throw new EngineError('REGISTRY_FAILED', `the registry started an upload without saying where (no Location header)`);
@@ -335,13 +340,21 @@ function receivedUpTo(res: Response): number | undefined {
   return match ? Number(match[1]) + 1 : undefined;
 }
 
-/** `Link: </v2/_catalog?last=x&n=100>; rel="next"` */
+/**
+ * `Link: </v2/_catalog?last=x&n=100>; rel="next"`. Only its path and query are used, asked of the registry
+ * itself: the next page is the same endpoint of the same registry, so an absolute URL on another host (a proxy
+ * that wrote its internal name, or a hostile answer) neither receives the listing's credentials nor chooses
+ * where the client goes.
+ */
 function nextPage(link: string | undefined): string | undefined {
   const match = link ? /<([^>]+)>\s*;\s*rel="?next"?/.exec(link) : null;
-  return match?.[1];
+  if (!match) return undefined;
+  const url = new URL(match[1]!, 'http://registry.invalid');
+  return `${url.pathname}${url.search}`;
 }
 
 function worthRetrying(err: unknown): boolean {
   if (!isEngineError(err)) return true; // a dropped connection mid-body
+  if (isRefusedDestination(err)) return false; // the registry would name the same place again
   return err.code === 'REGISTRY_UNREACHABLE' || err.code === 'REGISTRY_FAILED';
 }

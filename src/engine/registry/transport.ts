@@ -12,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { cancelled, EngineError, preview, type EngineErrorCode } from '../errors.js';
 import { parseChallenges, type AuthChallenge } from './challenge.js';
 import type { RegistryCredential } from './credentials.js';
+import { mayCarryCredentials, refusedDestination } from './destinations.js';
 import { isLoopbackRegistry } from './registryReference.js';
 
 export type CredentialSource = (registry: string, repository?: string) => Promise<RegistryCredential | undefined>;
@@ -19,7 +20,10 @@ export type CredentialSource = (registry: string, repository?: string) => Promis
 export interface TransportOptions {
   /** host[:port] */
   registry: string;
-  /** Plain HTTP; loopback registries always get it. */
+  /**
+   * Plain HTTP; loopback registries always get it. It also lets the registry name plain-HTTP token realms and
+   * redirect or send uploads to plain HTTP, which an HTTPS registry may not (see destinations.ts).
+   */
   insecure?: boolean;
   credentials?: CredentialSource;
   /** One line per request (method, URL without its query, status); never a credential. */
@@ -89,8 +93,14 @@ export class Transport {
   readonly registry: string;
   readonly origin: string;
   readonly #options: TransportOptions;
-  /** How this registry answered its first 401: 'basic' or 'bearer' with its realm and service. */
+  /**
+   * How this registry answered its first 401: 'basic' or 'bearer' with its realm and service. Only ever taken
+   * from an answer of the registry's own origin: a host a redirect or a Location led to must not choose where
+   * the registry's credentials go.
+   */
   #challenge: AuthChallenge | undefined;
+  /** Plain HTTP is this registry's own scheme: its realms, redirects and Locations may be plain HTTP too. */
+  readonly #plain: boolean;
   readonly #tokens = new Map<string, CachedToken>();
   readonly #credentialsFor = new Map<string, Promise<RegistryCredential | undefined>>();
   readonly #agents = { http: guarded(new http.Agent({ keepAlive: true })), https: guarded(new https.Agent({ keepAlive: true })) };
@@ -102,6 +112,7 @@ export class Transport {
     // Docker Hub's API lives on another host than its name.
     const host = options.registry === 'docker.io' ? 'registry-1.docker.io' : options.registry;
     this.origin = `${secure ? 'https' : 'http'}://${host}`;
+    this.#plain = !secure;
   }
 
   /** Sends the request, authenticating and retrying as needed; the caller reads or drains the body. */
@@ -141,6 +152,17 @@ export class Transport {
   async #authenticated(req: RequestOptions): Promise<Response> {
     const res = await this.#send(req, await this.#authorization(req));
     if (res.status !== 401) return res;
+    if (res.url.origin !== this.origin) {
+      // A redirect or an upload Location led to another host, which wants credentials: its challenge is not the
+      // registry's, and the registry's credentials are not its to have. Nothing is sent and nothing is learnt.
+      await drain(res.body);
+      throw new EngineError(
+        'REGISTRY_DENIED',
+        `${this.#where(req)}: ${res.url.origin}, where the registry sent this request, asks for credentials (HTTP 401); ` +
+          `the credentials for ${this.registry} go only to ${this.origin}, so none were sent (${req.what})`,
+        { hint: `the registry should send clients to storage that needs no credentials (e.g. a signed URL): tell the owner of ${this.registry}` },
+      );
+    }
     const header = res.headers['www-authenticate'];
     const challenges = parseChallenges(Array.isArray(header) ? header.join(', ') : (header ?? ''));
     const chosen = challenges.find((c) => c.scheme === 'bearer') ?? challenges.find((c) => c.scheme === 'basic');
@@ -196,6 +218,11 @@ export class Transport {
     } catch {
       throw this.#denied(req, `its token realm ${preview(realm)} is not a URL`);
     }
+    // The realm gets the user's password (or identity token): never over plain HTTP when the registry is HTTPS.
+    const refused = refusedDestination(url, this.#plain);
+    if (refused) {
+      throw this.#refused(req, `its token realm ${url.origin}`, refused, `ask the owner of ${this.registry} to serve its token realm over HTTPS`);
+    }
     const service = challenge.params.service;
     const headers: Record<string, string> = { 'user-agent': USER_AGENT };
     let method: 'GET' | 'POST' = 'GET';
@@ -230,20 +257,25 @@ export class Transport {
     return { value, expires: Date.now() + seconds * 1000 * 0.9 };
   }
 
+  /**
+   * Sends one request, following GET/HEAD redirects. Credentials go only to the registry's own origin, hop by
+   * hop: an absolute URL the registry gave (an upload Location on another host, which the distribution spec
+   * allows) and a redirect to storage (S3, a CDN) are followed without them. No hop may be plain HTTP when the
+   * registry is HTTPS.
+   */
   async #send(req: RequestOptions, authorization: string | undefined): Promise<Response> {
     let url = new URL(req.url, this.origin);
-    let auth = authorization;
+    this.#checkDestination(req, url, 'an address');
     for (let hop = 0; ; hop++) {
       const headers: Record<string, string> = { 'user-agent': USER_AGENT, ...req.headers };
-      if (auth) headers.authorization = auth;
+      if (authorization && mayCarryCredentials(url, this.origin)) headers.authorization = authorization;
       const body = typeof req.body === 'function' ? await req.body() : req.body;
       const res = await rawRequest(url, req.method, headers, body, req.contentLength ?? (Buffer.isBuffer(body) ? body.length : undefined), req.signal, this.#options.log, this.#agents);
       const location = res.headers.location;
       if ((req.method === 'GET' || req.method === 'HEAD') && [301, 302, 303, 307, 308].includes(res.status) && location && hop < MAX_REDIRECTS) {
         await drain(res.body);
         const next = new URL(location, url);
-        // Blob downloads redirect to storage (S3, a CDN) that must not see the registry's credentials.
-        if (next.origin !== url.origin) auth = undefined;
+        this.#checkDestination(req, next, `a redirect from ${url.origin}`);
         url = next;
         continue;
       }
@@ -263,15 +295,31 @@ export class Transport {
     }
   }
 
+  #checkDestination(req: RequestOptions, url: URL, how: string): void {
+    const refused = refusedDestination(url, this.#plain);
+    if (refused) throw this.#refused(req, `${how} to ${url.origin}`, refused, `tell the owner of ${this.registry}; the registry should keep its clients on HTTPS`);
+  }
+
+  /** A URL the registry named and the client will not use: nothing was sent to it. */
+  #refused(req: RequestOptions, what: string, why: string, hint: string): EngineError {
+    const err = new EngineError('REGISTRY_FAILED', `${this.#where(req)}: refused ${what} (${why}); nothing was sent there (${req.what})`, { hint });
+    REFUSALS.add(err);
+    return err;
+  }
+
+  #where(req: RequestOptions): string {
+    return `${this.registry}${req.repository ? `/${req.repository}` : ''}`;
+  }
+
   #denied(req: RequestOptions, why: string): EngineError {
-    return new EngineError('REGISTRY_DENIED', `${this.registry}${req.repository ? `/${req.repository}` : ''}: ${why} (${req.what})`, {
+    return new EngineError('REGISTRY_DENIED', `${this.#where(req)}: ${why} (${req.what})`, {
       hint: `log in (podman login ${this.registry}) or add the registry's credentials in Checkpoint Studio, then try again`,
     });
   }
 
   async #statusError(req: RequestOptions, res: Response): Promise<EngineError> {
     const detail = await registryErrorText(res.body);
-    const where = `${this.registry}${req.repository ? `/${req.repository}` : ''}`;
+    const where = this.#where(req);
     const said = detail ? `: ${detail}` : '';
     const codeFor = (status: number): [EngineErrorCode, string, string] => {
       if (status === 401) return ['REGISTRY_DENIED', 'refused the credentials', `check the user name and password or token for ${this.registry}`];
@@ -302,6 +350,13 @@ export class Transport {
 }
 
 const USER_AGENT = 'checkpoint-studio';
+
+const REFUSALS = new WeakSet<EngineError>();
+
+/** Whether an error is the transport refusing a URL the registry named: sending again would not help. */
+export function isRefusedDestination(err: unknown): boolean {
+  return err instanceof EngineError && REFUSALS.has(err);
+}
 
 function isRetryable(err: unknown): boolean {
   if (err instanceof EngineError) return false;
