@@ -1,6 +1,9 @@
+import { terminalSafe } from './terminalSafe.js';
 /** Plain-text rendering shared by the CLI and the extension: tables, sizes (SI, as podman shows them), ages. */
 
-export function table(headers: string[], rows: string[][]): string {
+export function table(headers: string[], input: string[][]): string {
+  // Cells as they will print (controls escaped), so a hostile one is measured at its printed width.
+  const rows = input.map((r) => r.map(terminalSafe));
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
   return [line(headers), ...rows.map(line)].join('\n');

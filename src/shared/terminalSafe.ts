@@ -15,3 +15,12 @@ const UNSAFE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202
 export function terminalSafe(text: string): string {
   return text.replace(UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
+
+/**
+ * Text from a checkpoint, a registry or podman made safe for a VS Code notification, which renders
+ * `[label](link)` as a link (`command:` links run commands): escaped as for a terminal, and every `](` broken
+ * with a zero-width space, so it shows as written and links nowhere.
+ */
+export function notificationSafe(text: string): string {
+  return terminalSafe(text).replaceAll('](', ']\u200b(');
+}

@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import type * as vscode from 'vscode';
 import { runCli } from '../../src/cli/main.js';
 import { terminalSafeChannel } from '../../src/extension/adapters/logger.js';
-import { terminalSafe } from '../../src/shared/terminalSafe.js';
+import { table } from '../../src/shared/format.js';
+import { notificationSafe, terminalSafe } from '../../src/shared/terminalSafe.js';
 
 /** Any character a terminal acts on, or that reorders what it shows. */
 const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
@@ -52,6 +53,25 @@ describe('terminalSafe', () => {
     const json = terminalSafe(JSON.stringify({ v: hostile }, null, 2));
     assert.doesNotMatch(json, UNSAFE);
     assert.equal((JSON.parse(json) as { v: string }).v, hostile);
+  });
+});
+
+describe('notificationSafe', () => {
+  it('breaks markdown links, so a registry message cannot plant a command link in a notification', () => {
+    const shown = notificationSafe('denied: [Open Settings](command:workbench.action.terminal.sendSequence?%7B%7D) \u001b[2K');
+    assert.ok(!shown.includes(']('), shown);
+    assert.equal(shown, 'denied: [Open Settings]\u200b(command:workbench.action.terminal.sendSequence?%7B%7D) \\u001b[2K');
+  });
+
+  it('leaves plain messages as they are', () => {
+    assert.equal(notificationSafe('registry 127.0.0.1:5000 refused the credentials (401)'), 'registry 127.0.0.1:5000 refused the credentials (401)');
+  });
+});
+
+describe('table', () => {
+  it('measures a hostile cell as it prints, so the columns after it stay aligned', () => {
+    const lines = table(['NAME', 'SIZE'], [['a\u001b[2Kb', '1 B'], ['plain', '2 B']]).split('\n');
+    assert.equal(lines[1]!.indexOf('1 B'), lines[2]!.indexOf('2 B'));
   });
 });
 

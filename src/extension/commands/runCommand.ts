@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { describeError, isEngineError } from '../../engine/index.js';
+import { notificationSafe } from '../../shared/terminalSafe.js';
 import { signalFrom } from '../adapters/cancellation.js';
 import type { Services } from '../services.js';
 
@@ -46,7 +47,7 @@ export function runCommand<A extends unknown[]>(services: Services, fn: (...args
 
 /** An error in one message for people: an engine error's cause and next step, any other error's message. */
 export function errorText(err: unknown): string {
-  return isEngineError(err) && err.hint ? `${err.message}. ${err.hint}.` : ((err as Error | undefined)?.message ?? String(err));
+  return notificationSafe(isEngineError(err) && err.hint ? `${err.message}. ${err.hint}.` : ((err as Error | undefined)?.message ?? String(err)));
 }
 
 /** Long work in a cancellable notification that names the stage. */
