@@ -265,7 +265,7 @@ export class Transport {
    */
   async #send(req: RequestOptions, authorization: string | undefined): Promise<Response> {
     let url = new URL(req.url, this.origin);
-    this.#checkDestination(req, url, 'an address');
+    this.#checkDestination(req, url, 'the address');
     for (let hop = 0; ; hop++) {
       const headers: Record<string, string> = { 'user-agent': USER_AGENT, ...req.headers };
       if (authorization && mayCarryCredentials(url, this.origin)) headers.authorization = authorization;
@@ -275,7 +275,7 @@ export class Transport {
       if ((req.method === 'GET' || req.method === 'HEAD') && [301, 302, 303, 307, 308].includes(res.status) && location && hop < MAX_REDIRECTS) {
         await drain(res.body);
         const next = new URL(location, url);
-        this.#checkDestination(req, next, `a redirect from ${url.origin}`);
+        this.#checkDestination(req, next, `a redirect from ${url.origin} to`);
         url = next;
         continue;
       }
@@ -297,7 +297,7 @@ export class Transport {
 
   #checkDestination(req: RequestOptions, url: URL, how: string): void {
     const refused = refusedDestination(url, this.#plain);
-    if (refused) throw this.#refused(req, `${how} to ${url.origin}`, refused, `tell the owner of ${this.registry}; the registry should keep its clients on HTTPS`);
+    if (refused) throw this.#refused(req, `${how} ${url.origin}`, refused, `tell the owner of ${this.registry}; the registry should keep its clients on HTTPS`);
   }
 
   /** A URL the registry named and the client will not use: nothing was sent to it. */
