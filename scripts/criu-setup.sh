@@ -29,48 +29,17 @@ if [ -f "$PROVEN" ] && prefix=$(cat "$PROVEN") && [ -x "$prefix/bin/criu" ]; the
   exit 0
 fi
 
-# The Debian mirror this machine already uses (its own apt sources), for the suite it runs.
-mirror() {
-  local codename
-  codename=$(. /etc/os-release && echo "$VERSION_CODENAME")
-  apt-get indextargets --format '$(REPO_URI) $(RELEASE)' | awk -v c="$codename" '$2 == c { print $1; exit }'
-}
-
 # fetch_criu SUITE: unpacks SUITE's criu and its whole library closure into a prefix; prints the prefix.
 fetch_criu() {
-  local suite=$1 apt=$CKPT_HOME/apt-$1 uri version prefix pkgs
-  uri=$(mirror)
-  [ -n "$uri" ] || die "no Debian mirror found in this machine's apt sources (apt-get indextargets)"
-  mkdir -p "$apt/lists/partial" "$apt/archives/partial"
-  echo "deb $uri $suite main" > "$apt/sources.list"
-  local opts=(-o "Dir::Etc::SourceList=$apt/sources.list" -o Dir::Etc::SourceParts=/dev/null
-    -o "Dir::State::Lists=$apt/lists" -o "Dir::State::Status=$apt/status" -o "Dir::Cache::Archives=$apt/archives"
-    -o "Dir::Cache=$apt" -o Debug::NoLocking=1 -o APT::Sandbox::User=root)
-  touch "$apt/status"
-  apt-get "${opts[@]}" update -qq >&2 || { log "could not read Debian $suite's package lists from $uri"; return 1; }
-  version=$(apt-cache "${opts[@]}" show --no-all-versions criu 2>/dev/null | awk '/^Version:/ { print $2; exit }')
+  local suite=$1 version prefix
+  debian_suite "$suite" || return 1
+  version=$(debian_version criu)
   [ -n "$version" ] || { log "Debian $suite has no criu package"; return 1; }
   prefix=$CKPT_HOME/criu/$suite-$version
   if [ ! -x "$prefix/bin/criu" ]; then
     log "fetching CRIU $version and its libraries from Debian $suite into $prefix"
-    pkgs=$(apt-cache "${opts[@]}" depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks \
-      --no-replaces --no-enhances criu | grep -v '^ ' | grep -v '^<' | sort -u)
-    rm -f "$apt"/archives/*.deb
-    # shellcheck disable=SC2086 # one word per package
-    ( cd "$apt/archives" && apt-get "${opts[@]}" download $pkgs >/dev/null ) \
-      || { log "could not download CRIU $version from Debian $suite"; return 1; }
-    rm -rf "$prefix.tmp" && mkdir -p "$prefix.tmp/bin"
-    for deb in "$apt"/archives/*.deb; do dpkg -x "$deb" "$prefix.tmp"; done
-    local libdirs="$prefix/usr/lib/x86_64-linux-gnu:$prefix/lib/x86_64-linux-gnu" loader
-    # Newer suites ship the loader under usr/lib, older ones under lib.
-    loader=$(cd "$prefix.tmp" && ls usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 2>/dev/null | head -1)
-    [ -n "$loader" ] || { log "Debian $suite's libc6 has no x86-64 loader"; return 1; }
-    # The whole closure, libc included, runs through the suite's own loader; bookworm's libc stays untouched.
-    cat > "$prefix.tmp/bin/criu" <<WRAP
-#!/bin/sh
-exec "$prefix/$loader" --library-path "$libdirs" "$prefix/usr/sbin/criu" "\$@"
-WRAP
-    chmod 755 "$prefix.tmp/bin/criu"
+    debian_unpack criu "$prefix.tmp" || { log "could not download CRIU $version from Debian $suite"; return 1; }
+    debian_wrapper "$prefix.tmp" "$prefix" usr/sbin/criu || { log "Debian $suite's libc6 has no x86-64 loader"; return 1; }
     rm -rf "$prefix" && mv "$prefix.tmp" "$prefix"
   fi
   echo "$prefix"
