@@ -7,3 +7,4 @@ bash scripts/vscode-setup.sh
 source "${CKPT_HOME:-/var/cache/checkpoint-studio}/env.sh"
 bash scripts/deps.sh
 bash scripts/criu-setup.sh
+bash scripts/checkpointctl-setup.sh
