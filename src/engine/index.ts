@@ -49,3 +49,5 @@ export { devContainerWorkspace, remapPath, workspaceRemapEdit, type DevContainer
 export type { MetadataEdit } from './archive/repack.js';
 export { parseTop, processesOutsideTree, type ContainerProcess } from './podman/execProcesses.js';
 export { checkpointDevContainer, DevContainerAnnotation, gitCommit } from './devcontainer/checkpointDevContainer.js';
+export { readArchiveContents, readFolderContents, type ContentsReadStats, type ReadContentsOptions } from './criu/readContents.js';
+export type { Address, CheckpointContents, CheckpointMount, CheckpointProcess, CheckpointVma, OpenFd, SocketState, SocketType, TaskState } from './criu/checkpointModel.js';

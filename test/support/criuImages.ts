@@ -126,3 +126,77 @@ export function podmanMounts(): MountSpec[] {
 export function mountpointsImage(mounts: MountSpec[] = podmanMounts()): Buffer {
   return criuImage(MNTS_MAGIC, ...mounts.map(mountEntry));
 }
+
+// ---- The images `ckpt inspect` reads: a small task tree with files, sockets and memory. ----
+
+export const PSTREE_MAGIC = 0x50273030;
+export const FS_MAGIC = 0x51403912;
+export const FDINFO_MAGIC = 0x56213732;
+export const FILES_MAGIC = 0x56303138;
+export const MM_MAGIC = 0x57492820;
+export const PAGEMAP_MAGIC = 0x56084025;
+export const TTY_INFO_MAGIC = 0x59453036;
+export const PAGE = 4096;
+
+/** inventory.img of CRIU 4 with fdinfo-<files_id>.img per files table. */
+export function inventoryPerId(): Buffer {
+  const entry = pb([1, 2], [2, 1], [3, idsEntry({ pid: 1, net: 2, ipc: 3, uts: 4, mnt: 6 })]);
+  return Buffer.concat([u32(0x58313116), u32(entry.length), entry]);
+}
+
+export function pstreeImage(...tasks: Array<{ pid: number; ppid: number; pgid?: number; sid?: number; threads?: number[] }>): Buffer {
+  return criuImage(PSTREE_MAGIC, ...tasks.map((t) => pb([1, t.pid], [2, t.ppid], [3, t.pgid ?? 1], [4, t.sid ?? 1], ...(t.threads ?? [t.pid]).map((n): [number, FieldValue] => [5, n]))));
+}
+
+/** ids-<pid>.img whose files table is `filesId`. */
+export function taskIdsImage(filesId: number): Buffer {
+  return criuImage(IDS_MAGIC, pb([1, 10], [2, filesId], [3, 11], [4, 12], [5, 1], [6, 2], [7, 3], [8, 4], [9, 6]));
+}
+
+export function fsImage(cwdId: number, rootId: number): Buffer {
+  return criuImage(FS_MAGIC, pb([1, cwdId], [2, rootId], [3, 0o22]));
+}
+
+export function fdinfoImage(...fds: Array<{ fd: number; id: number; type: number }>): Buffer {
+  return criuImage(FDINFO_MAGIC, ...fds.map((f) => pb([1, f.id], [2, 0], [3, f.type], [4, f.fd])));
+}
+
+const fown = pb([1, 0], [2, 0], [3, 0], [4, 0], [5, 0]);
+
+/** file_entry values of files.img, one helper per kind. */
+export const fileEntry = {
+  reg: (id: number, name: string, pos = 0) => pb([1, 1], [2, id], [3, pb([1, id], [2, 0x8002], [3, pos], [5, fown], [6, name], [7, 0], [8, 12])]),
+  pipe: (id: number, pipeId: number) => pb([1, 2], [2, id], [18, pb([1, id], [2, pipeId], [3, 0], [4, fown])]),
+  /** An inet socket: addresses as the words CRIU writes (network-order bytes read as LE u32). */
+  inet: (id: number, o: { family: number; proto: number; state: number; src: number[]; srcPort: number; dst?: number[]; dstPort?: number }) =>
+    pb([1, 4], [2, id], [4, pb([1, id], [2, 900 + id], [3, o.family], [4, 1], [5, o.proto], [6, o.state], [7, o.srcPort], [8, o.dstPort ?? 0], [9, 2], [10, 128],
+      ...o.src.map((w): [number, FieldValue] => [11, w]), ...(o.dst ?? o.src.map(() => 0)).map((w): [number, FieldValue] => [12, w]), [13, fown], [14, Buffer.alloc(0)])]),
+  unix: (id: number, name: Buffer, state = 10, peer = 0) => pb([1, 5], [2, id], [16, pb([1, id], [2, 700 + id], [3, 1], [4, state], [5, 0], [6, 0], [7, 0], [8, peer], [9, fown], [10, Buffer.alloc(0)], [11, name])]),
+  eventfd: (id: number, counter: number) => pb([1, 6], [2, id], [8, pb([1, id], [2, 0], [3, fown], [4, counter])]),
+  epoll: (id: number, ...targets: number[]) => pb([1, 7], [2, id], [9, pb([1, id], [2, 0], [3, fown], ...targets.map((t): [number, FieldValue] => [4, pb([1, 0], [2, t], [3, 1], [4, 0])]))]),
+  tty: (id: number, infoId: number) => pb([1, 11], [2, id], [19, pb([1, id], [2, infoId], [3, 0], [4, fown])]),
+  signalfd: (id: number) => pb([1, 9], [2, id], [10, pb([1, id])]),
+};
+
+export function filesImage(...entries: Buffer[]): Buffer {
+  return criuImage(FILES_MAGIC, ...entries);
+}
+
+/** tty-info.img with one pty slave /dev/pts/`index`. */
+export function ttyInfoImage(id: number, index: number): Buffer {
+  return criuImage(TTY_INFO_MAGIC, pb([1, id], [2, 1], [3, 0], [4, 0], [5, 0], [6, 1], [7, 1], [8, 0x8800 + index], [12, pb([1, index])]));
+}
+
+/** mm-<pid>.img: one heap, one stack VMA and the argv/environ ranges. */
+export function mmImage(o: { argStart: bigint; argEnd: bigint; envStart: bigint; envEnd: bigint; vmas: Array<{ start: bigint; end: bigint; status: number; prot?: number; flags?: number }> }): Buffer {
+  const vmas = o.vmas.map((v): [number, FieldValue] => [14, pb([1, v.start], [2, v.end], [3, 0], [4, 0], [5, v.prot ?? 3], [6, v.flags ?? 0x22], [7, v.status], [8, varintZigzag(-1)])]);
+  const fields: Array<[number, FieldValue]> = [[1, 0x400000], [2, 0x401000], [3, 0], [4, 0], [5, 0], [6, 0], [7, 0], [8, o.argStart], [9, o.argEnd], [10, o.envStart], [11, o.envEnd], [12, 0]];
+  return criuImage(MM_MAGIC, pb(...fields, ...vmas));
+}
+
+const varintZigzag = (n: number) => BigInt.asUintN(64, BigInt((n << 1) ^ (n >> 31)));
+
+/** pagemap-<pid>.img: the head naming pages-`pagesId`.img, then runs of pages (present ones lie in that file in order). */
+export function pagemapImage(pagesId: number, ...runs: Array<{ vaddr: bigint; pages: number; present?: boolean }>): Buffer {
+  return criuImage(PAGEMAP_MAGIC, pb([1, pagesId]), ...runs.map((r) => pb([1, r.vaddr], [2, r.pages], [4, r.present === false ? 1 : 4])));
+}

@@ -60,12 +60,12 @@ describe('CRIU image decoding', () => {
     refused(() => decodeCore(mountpointsImage(), 'core-1.img'), 'NOT_A_CHECKPOINT_ARCHIVE', /starts with 0x54564319 0x55563928, not 0x54564319 0x55053847/);
     refused(() => decodeCore(Buffer.alloc(5 << 20), 'core-1.img'), 'ARCHIVE_LIMIT_EXCEEDED', /core-1\.img is 5242880 bytes, more than the 4194304/);
     refused(() => decodeCore(criuImage(CORE_MAGIC, pb([1, 1]), pb([1, 1])), 'core-1.img'), 'NOT_A_CHECKPOINT_ARCHIVE', /holds 2 entries, not one/);
-    refused(() => decodeCore(criuImage(CORE_MAGIC, Buffer.from([0x08, 0xff])), 'c'), 'NOT_A_CHECKPOINT_ARCHIVE', /entry 1: a varint runs past the end/);
+    refused(() => decodeCore(criuImage(CORE_MAGIC, Buffer.from([0x08, 0xff])), 'c'), 'NOT_A_CHECKPOINT_ARCHIVE', /entry 1: a field runs past the end of the message/);
     refused(() => decodeCore(criuImage(CORE_MAGIC, Buffer.from([0x08, ...Array(10).fill(0xff), 1])), 'c'), 'NOT_A_CHECKPOINT_ARCHIVE', /longer than 10 bytes/);
     refused(() => decodeCore(criuImage(CORE_MAGIC, Buffer.from([0x0b])), 'c'), 'NOT_A_CHECKPOINT_ARCHIVE', /field 1 has wire type 3/);
     refused(() => decodeCore(criuImage(CORE_MAGIC, pb([5, pb([10, credsEntry()], [10, credsEntry(0)])])), 'c'), 'NOT_A_CHECKPOINT_ARCHIVE', /field 10 occurs 2 times in one message/);
-    refused(() => decodeCore(criuImage(CORE_MAGIC, pb([5, 'x'])), 'c'), 'NOT_A_CHECKPOINT_ARCHIVE', /^c is not a CRIU core image: a varint runs past the end of the message$/);
-    refused(() => decodeCore(criuImage(CORE_MAGIC, pb([3, 7])), 'c'), 'NOT_A_CHECKPOINT_ARCHIVE', /field 3 is a number where bytes belong/);
+    refused(() => decodeCore(criuImage(CORE_MAGIC, pb([5, 'x'])), 'c'), 'NOT_A_CHECKPOINT_ARCHIVE', /^c is not a CRIU core image: entry 1: a field runs past the end of the message$/);
+    refused(() => decodeCore(criuImage(CORE_MAGIC, pb([3, 7])), 'c'), 'NOT_A_CHECKPOINT_ARCHIVE', /entry 1: field 3 has wire type 0, where its type takes 2/);
     const wide = pb([12, 1], [12, 2], [12, 3]);
     refused(() => decodeCore(criuImage(CORE_MAGIC, pb([5, pb([10, wide])])), 'c'), 'NOT_A_CHECKPOINT_ARCHIVE', /a capability set of 3 words, where CRIU keeps 2/);
   });

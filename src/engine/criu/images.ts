@@ -3,8 +3,9 @@
  * seccomp mode (checkpoint/core-<tid>.img, or creds-<pid>.img in images older than CRIU 2.x) and the mount tree
  * (checkpoint/mountpoints-<id>.img). Field numbers are those of CRIU's images/core.proto, creds.proto, mnt.proto.
  */
-import { onlyEntry, readImage } from './imageFile.js';
-import { MalformedError, type Message } from './protobuf.js';
+import { decodeEntry, eachEntry, onlyEntry, readImage } from './imageFile.js';
+import { MalformedError } from './protobuf.js';
+import type { Decoded } from './schema.js';
 
 export interface TaskCreds {
   /** Capability sets as CRIU keeps them: u32 words, bit N of the whole is capability N. */
@@ -77,77 +78,60 @@ export const FsType = {
 
 /** CRIU's CR_CAP_SIZE: capability sets are two u32 words. */
 const CAPABILITY_WORDS = 2;
-const Core = { tc: 3, threadCore: 5 };
-const KobjIds = { pid: 5, net: 6, ipc: 7, uts: 8, mnt: 9 };
-const Inventory = { rootIds: 3 };
-const TaskCoreField = { comm: 6, oldSeccompMode: 11 };
-const ThreadCoreField = { creds: 10, seccompMode: 11, comm: 13 };
-const CredsField = { capInh: 9, capPrm: 10, capEff: 11, capBnd: 12, capAmb: 19 };
-const Mnt = { fstype: 1, mntId: 2, parentMntId: 4, flags: 5, root: 6, mountpoint: 7, source: 8, extMount: 13, fsname: 14, sbFlags: 17, extKey: 18 };
 
 export function decodeCore(bytes: Buffer, name: string): TaskCore {
   return readImage(bytes, 'core', name, (entries) => {
-    const core = onlyEntry(entries);
-    const task = core.message(Core.tc);
-    const thread = core.message(Core.threadCore);
-    const credsEntry = thread?.message(ThreadCoreField.creds);
+    const { tc: task, threadCore: thread } = onlyEntry(entries, 'Core');
     return {
-      comm: task?.string(TaskCoreField.comm) ?? thread?.string(ThreadCoreField.comm) ?? '',
-      creds: credsEntry && creds(credsEntry),
+      comm: task?.comm ?? thread?.comm ?? '',
+      creds: thread?.creds && creds(thread.creds),
       hasThreadState: thread !== undefined,
       // CRIU moves a task's old per-task mode over the thread's before it restores (cr-restore.c).
-      seccompMode: task?.uint32(TaskCoreField.oldSeccompMode) ?? thread?.uint32(ThreadCoreField.seccompMode) ?? 0,
+      seccompMode: task?.oldSeccompMode ?? thread?.seccompMode ?? 0,
     };
   });
 }
 
 /** The inventory's root_ids: the namespaces CRIU itself was in when it dumped, the host's. */
 export function decodeInventory(bytes: Buffer, name: string): { rootIds?: NamespaceIds } {
-  return readImage(bytes, 'inventory', name, (entries) => ({ rootIds: namespaceIds(onlyEntry(entries).message(Inventory.rootIds)) }));
+  return readImage(bytes, 'inventory', name, (entries) => ({ rootIds: namespaceIds(onlyEntry(entries, 'Inventory').rootIds) }));
 }
 
 /** A task's ids-<pid>.img, where CRIU's restore reads them from; an empty one leaves the parent's. */
 export function decodeIds(bytes: Buffer, name: string): NamespaceIds | undefined {
-  return readImage(bytes, 'ids', name, (entries) => namespaceIds(entries[0]));
+  return readImage(bytes, 'ids', name, (entries) => namespaceIds(entries.length ? decodeEntry(entries, 0, 'KobjIds') : undefined));
 }
 
-function namespaceIds(m: Message | undefined): NamespaceIds | undefined {
+function namespaceIds(m: Decoded<'KobjIds'> | undefined): NamespaceIds | undefined {
   if (!m) return undefined;
-  return { pid: m.uint32(KobjIds.pid), net: m.uint32(KobjIds.net), ipc: m.uint32(KobjIds.ipc), uts: m.uint32(KobjIds.uts), mnt: m.uint32(KobjIds.mnt) };
+  return { pid: m.pidNsId, net: m.netNsId, ipc: m.ipcNsId, uts: m.utsNsId, mnt: m.mntNsId };
 }
 
 export function decodeCreds(bytes: Buffer, name: string): TaskCreds {
-  return readImage(bytes, 'creds', name, (entries) => creds(onlyEntry(entries)));
+  return readImage(bytes, 'creds', name, (entries) => creds(onlyEntry(entries, 'Creds')));
 }
 
 export function decodeMountpoints(bytes: Buffer, name: string): MountEntry[] {
   return readImage(bytes, 'mountpoints', name, (entries) =>
-    entries.map((m) => ({
-      mountId: m.uint32(Mnt.mntId) ?? 0,
-      parentMountId: m.uint32(Mnt.parentMntId) ?? 0,
-      fstype: m.uint32(Mnt.fstype) ?? FsType.UNSUPPORTED,
-      fsname: m.string(Mnt.fsname),
-      source: m.string(Mnt.source) ?? '',
-      mountpoint: m.string(Mnt.mountpoint) ?? '',
-      root: m.string(Mnt.root) ?? '',
-      flags: m.uint32(Mnt.flags) ?? 0,
-      sbFlags: m.uint32(Mnt.sbFlags) ?? 0,
-      external: (m.uint32(Mnt.extMount) ?? 0) !== 0 || m.string(Mnt.extKey) !== undefined,
+    eachEntry(entries, 'Mount').map((m) => ({
+      mountId: m.mntId ?? 0,
+      parentMountId: m.parentMntId ?? 0,
+      fstype: m.fstype ?? FsType.UNSUPPORTED,
+      fsname: m.fsname,
+      source: m.source ?? '',
+      mountpoint: m.mountpoint ?? '',
+      root: m.root ?? '',
+      flags: m.flags ?? 0,
+      sbFlags: m.sbFlags ?? 0,
+      external: m.extMount === true || m.extKey !== undefined,
     })),
   );
 }
 
-function creds(m: Message): TaskCreds {
-  const set = (field: number) => {
-    const words = m.uint32s(field);
+function creds(m: Decoded<'Creds'>): TaskCreds {
+  const set = (words: number[] = []) => {
     if (words.length > CAPABILITY_WORDS) throw new MalformedError(`a capability set of ${words.length} words, where CRIU keeps ${CAPABILITY_WORDS}`);
     return words;
   };
-  return {
-    inheritable: set(CredsField.capInh),
-    permitted: set(CredsField.capPrm),
-    effective: set(CredsField.capEff),
-    bounding: set(CredsField.capBnd),
-    ambient: set(CredsField.capAmb),
-  };
+  return { inheritable: set(m.capInh), permitted: set(m.capPrm), effective: set(m.capEff), bounding: set(m.capBnd), ambient: set(m.capAmb) };
 }

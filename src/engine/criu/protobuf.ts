@@ -1,111 +1,74 @@
 /**
- * Just enough of the protobuf wire format to read CRIU's images (proto2, decoded by protobuf-c there): varints,
- * fixed 32/64-bit values and length-delimited bytes, by field number. Unknown fields are skipped, as protobuf-c
- * does; a singular field that occurs twice is refused, since protobuf-c would merge or overwrite it and a
- * check must read exactly what the restore will.
+ * CRIU's images are proto2 messages that CRIU decodes with protobuf-c; we decode them with protobufjs, after a
+ * guard pass (protobufjs's own Reader, no wire parser of ours) that refuses what the two libraries would read
+ * differently, so a check sees the values a restore will use:
+ * - a singular field that occurs twice: protobuf-c overwrites a number but merges an embedded message field by
+ *   field, protobufjs merges differently (and a reader could pick either occurrence);
+ * - a known field in a wire type its type does not take: protobuf-c fails, protobufjs skips it as unknown;
+ * - groups (wire types 3 and 4) and varints longer than 10 bytes, which protobuf-c refuses.
+ * Unknown fields are skipped, as both do. Embedded messages are guarded at every depth (to MAX_DEPTH).
  */
+import protobuf from 'protobufjs/light.js';
 
 /** Bytes that are not what they should be; the image reader says which file. */
 export class MalformedError extends Error {
   override readonly name = 'MalformedError';
 }
 
-type WireValue = bigint | Buffer;
+/** Deeper than any CRIU message nests (core → thread core → creds is three). */
+const MAX_DEPTH = 16;
 
 const VARINT = 0;
-const FIXED64 = 1;
-const BYTES = 2;
-const FIXED32 = 5;
+/** The wire type of each scalar type but the varint ones. */
+const WIRE: Record<string, number> = { double: 1, fixed64: 1, sfixed64: 1, float: 5, fixed32: 5, sfixed32: 5, string: 2, bytes: 2 };
 
-export class Message {
-  private constructor(private readonly fields: ReadonlyMap<number, readonly WireValue[]>) {}
-
-  static decode(bytes: Buffer): Message {
-    const fields = new Map<number, WireValue[]>();
-    const cursor = new Cursor(bytes);
-    while (!cursor.done()) {
-      const key = cursor.varint();
-      const number = Number(key >> 3n);
-      const wire = Number(key & 7n);
-      if (number === 0 || number > 0x1fffffff) throw new MalformedError(`field number ${number} is invalid`);
-      const value =
-        wire === VARINT ? cursor.varint()
-        : wire === FIXED64 ? cursor.take(8).readBigUInt64LE()
-        : wire === FIXED32 ? BigInt(cursor.take(4).readUInt32LE())
-        : wire === BYTES ? cursor.take(Number(cursor.varint()))
-        : undefined;
-      if (value === undefined) throw new MalformedError(`field ${number} has wire type ${wire}, which CRIU's images do not use`);
-      const values = fields.get(number);
-      if (values) values.push(value);
-      else fields.set(number, [value]);
-    }
-    return new Message(fields);
-  }
-
-  /** A uint32, enum or bool field: the low 32 bits, as protobuf-c keeps them. */
-  uint32(field: number): number | undefined {
-    const value = this.single(field);
-    if (value === undefined) return undefined;
-    if (typeof value !== 'bigint') throw new MalformedError(`field ${field} is bytes where a number belongs`);
-    return Number(value & 0xffffffffn);
-  }
-
-  /** A repeated uint32 field, packed or not. */
-  uint32s(field: number): number[] {
-    const words: number[] = [];
-    for (const value of this.fields.get(field) ?? []) {
-      if (typeof value === 'bigint') words.push(Number(value & 0xffffffffn));
-      else for (const packed = new Cursor(value); !packed.done(); ) words.push(Number(packed.varint() & 0xffffffffn));
-    }
-    return words;
-  }
-
-  string(field: number): string | undefined {
-    const value = this.bytes(field);
-    return value === undefined ? undefined : value.toString('utf8');
-  }
-
-  message(field: number): Message | undefined {
-    const value = this.bytes(field);
-    return value === undefined ? undefined : Message.decode(value);
-  }
-
-  private bytes(field: number): Buffer | undefined {
-    const value = this.single(field);
-    if (value !== undefined && typeof value === 'bigint') throw new MalformedError(`field ${field} is a number where bytes belong`);
-    return value;
-  }
-
-  private single(field: number): WireValue | undefined {
-    const values = this.fields.get(field) ?? [];
-    if (values.length > 1) throw new MalformedError(`field ${field} occurs ${values.length} times in one message`);
-    return values[0];
+/** A message of `type` from `bytes`, as a plain object holding only the fields present; 64-bit numbers as decimal strings. */
+export function decodeMessage<T>(type: protobuf.Type, bytes: Uint8Array): T {
+  try {
+    guard(type, bytes, 0);
+    return type.toObject(type.decode(bytes), { longs: String }) as T;
+  } catch (err) {
+    if (err instanceof MalformedError) throw err;
+    // protobufjs's Reader says "index out of range: …" or "invalid varint encoding".
+    const message = err instanceof Error ? err.message : String(err);
+    throw new MalformedError(/index out of range/.test(message) ? 'a field runs past the end of the message' : message, { cause: err });
   }
 }
 
-/** A read position in a buffer that never reads past its end. */
-class Cursor {
-  #at = 0;
-
-  constructor(private readonly bytes: Buffer) {}
-
-  done(): boolean {
-    return this.#at >= this.bytes.length;
-  }
-
-  varint(): bigint {
-    let value = 0n;
-    for (let shift = 0n; shift < 70n; shift += 7n) {
-      if (this.done()) throw new MalformedError('a varint runs past the end of the message');
-      const byte = this.bytes[this.#at++]!;
-      value |= BigInt(byte & 0x7f) << shift;
-      if (byte < 0x80) return value;
+function guard(type: protobuf.Type, bytes: Uint8Array, depth: number): void {
+  if (depth > MAX_DEPTH) throw new MalformedError(`messages nest deeper than ${MAX_DEPTH} levels`);
+  const reader = protobuf.Reader.create(bytes);
+  const counts = new Map<number, number>();
+  while (reader.pos < reader.len) {
+    const key = reader.uint32();
+    const number = key >>> 3;
+    const wire = key & 7;
+    if (number === 0) throw new MalformedError('field number 0 is invalid');
+    if (wire !== 0 && wire !== 1 && wire !== 2 && wire !== 5) throw new MalformedError(`field ${number} has wire type ${wire}, which CRIU's images do not use`);
+    const field = type.fieldsById[number];
+    if (!field) {
+      skip(reader, wire);
+      continue;
     }
-    throw new MalformedError('a varint is longer than 10 bytes');
+    const embedded = field.resolve().resolvedType instanceof protobuf.Type ? (field.resolvedType as protobuf.Type) : undefined;
+    const expected = embedded ? 2 : (WIRE[field.type] ?? VARINT);
+    const packed = field.repeated && expected !== 2 && wire === 2;
+    if (wire !== expected && !packed) throw new MalformedError(`field ${number} has wire type ${wire}, where its type takes ${expected}`);
+    if (!field.repeated) counts.set(number, (counts.get(number) ?? 0) + 1);
+    if (embedded) guard(embedded, reader.bytes(), depth + 1);
+    else if (packed) for (const values = protobuf.Reader.create(reader.bytes()); values.pos < values.len; ) skip(values, expected);
+    else skip(reader, wire);
   }
+  for (const [number, count] of counts) if (count > 1) throw new MalformedError(`field ${number} occurs ${count} times in one message`);
+}
 
-  take(n: number): Buffer {
-    if (n > this.bytes.length - this.#at) throw new MalformedError(`a field of ${n} bytes runs past the end of the message`);
-    return this.bytes.subarray(this.#at, (this.#at += n));
-  }
+function skip(reader: protobuf.Reader, wire: number): void {
+  const at = reader.pos;
+  reader.skipType(wire);
+  if (wire === VARINT && reader.pos - at > 10) throw new MalformedError('a varint is longer than 10 bytes');
+}
+
+/** A 64-bit field as toObject gives it (a decimal string) or a 32-bit one, as a bigint; absent is 0. */
+export function big(value: string | number | undefined): bigint {
+  return value === undefined ? 0n : BigInt(value);
 }
