@@ -51,3 +51,4 @@ export { parseTop, processesOutsideTree, type ContainerProcess } from './podman/
 export { checkpointDevContainer, DevContainerAnnotation, gitCommit } from './devcontainer/checkpointDevContainer.js';
 export { readArchiveContents, readFolderContents, type ContentsReadStats, type ReadContentsOptions } from './criu/readContents.js';
 export type { Address, CheckpointContents, CheckpointMount, CheckpointProcess, CheckpointVma, OpenFd, SocketState, SocketType, TaskState } from './criu/checkpointModel.js';
+export { inspectCheckpointArchive, type CheckpointInspection, type InspectArchiveOptions } from './criu/inspectArchive.js';

@@ -1,17 +1,42 @@
-import { describeCheckpointAnnotations, formatReference } from '../../engine/index.js';
-import type { CliCommand } from '../command.js';
+import { resolve } from 'node:path';
+import { describeCheckpointAnnotations, formatReference, inspectCheckpointArchive, parseReference } from '../../engine/index.js';
+import { UsageError, type CliCommand, type CliContext, type OptionValues } from '../command.js';
+import { renderInspection, type TreeSections } from '../contentsTree.js';
 import { findImage } from '../resolve.js';
 import { formatSize, toJson } from '../../shared/format.js';
 
+const CONTENTS_FLAGS = ['ps-tree', 'cmdline', 'env', 'files', 'sockets', 'mounts', 'all', 'pid'] as const;
+
 export const inspect: CliCommand = {
   name: 'inspect',
-  summary: 'Show what a checkpoint image records: container, versions, host',
-  usage: 'IMAGE [--json]   (IMAGE: a podman name, store:TAG, oci:PATH:TAG or docker://HOST/REPO:TAG)',
-  help: ['--json   print the image and its raw annotations as JSON'],
-  options: { json: { type: 'boolean' } },
+  summary: 'Show what a checkpoint records: container, versions, host; and, for an archive, its processes, files, sockets and mounts',
+  usage: 'REF [--ps-tree] [--cmdline] [--env] [--files] [--sockets] [--mounts] [--all] [--pid N] [--json]\n' +
+    '       (REF: archive:FILE, a podman name, store:TAG, oci:PATH:TAG or docker://HOST/REPO:TAG)',
+  help: [
+    '--ps-tree   the process tree (the default for an archive)',
+    '--cmdline   each process\'s command line (read from its memory pages)',
+    '--env       each process\'s environment (read from its memory pages)',
+    '--files     open files, working folder and root of each process',
+    '--sockets   open sockets: unix, TCP/UDP (addresses, ports, state), netlink',
+    '--mounts    the mounts CRIU restores',
+    '--all       all of the above',
+    '--pid N     only process N and its descendants',
+    '--json      print it as JSON (an archive: CheckpointInspection, with contents.version; an image: its annotations)',
+    'Looking inside needs an archive for now: `ckpt copy REF archive:FILE` makes one from any image.',
+  ],
+  options: {
+    json: { type: 'boolean' }, 'ps-tree': { type: 'boolean' }, cmdline: { type: 'boolean' }, env: { type: 'boolean' }, files: { type: 'boolean' },
+    sockets: { type: 'boolean' }, mounts: { type: 'boolean' }, all: { type: 'boolean' }, pid: { type: 'string' },
+  },
   positionals: { min: 1, max: 1 },
   async run(ctx, values, [text]) {
-    const { ref, image } = await findImage(ctx, text!);
+    const ref = parseReference(text!);
+    if (ref.kind === 'archive') return inspectArchive(ctx, resolve(ref.path), values);
+    const asked = CONTENTS_FLAGS.filter((f) => values[f] !== undefined);
+    if (asked.length) {
+      throw new UsageError(`--${asked[0]} needs a checkpoint archive: \`ckpt copy ${formatReference(ref)} archive:FILE\`, then \`ckpt inspect archive:FILE --${asked[0]}\``);
+    }
+    const { image } = await findImage(ctx, text!);
     if (values.json) return ctx.out(toJson({ location: ref.kind, ...image }));
     const lines = [
       `Image:    ${formatReference(ref)}`,
@@ -31,3 +56,25 @@ export const inspect: CliCommand = {
     ctx.out(lines.join('\n'));
   },
 };
+
+async function inspectArchive(ctx: CliContext, path: string, values: OptionValues): Promise<void> {
+  const all = values.all === true;
+  const show: TreeSections = {
+    psTree: all || values['ps-tree'] === true || values.cmdline === true || values.env === true || values.files === true || values.sockets === true,
+    cmdline: all || values.cmdline === true,
+    env: all || values.env === true,
+    files: all || values.files === true,
+    sockets: all || values.sockets === true,
+    mounts: all || values.mounts === true,
+  };
+  // With no section named, the process tree.
+  if (!Object.values(show).some(Boolean)) show.psTree = true;
+  let pid: number | undefined;
+  if (values.pid !== undefined) {
+    pid = Number(values.pid);
+    if (!Number.isSafeInteger(pid) || pid <= 0) throw new UsageError(`--pid takes a process ID, not ${String(values.pid)}`);
+  }
+  const inspection = await inspectCheckpointArchive(path, { memory: show.cmdline || show.env, pid, signal: ctx.signal });
+  if (values.json) return ctx.out(toJson(inspection));
+  ctx.out(renderInspection(path, inspection, show));
+}

@@ -150,10 +150,9 @@ export class ContentsBuilder {
     const mounts: CheckpointMount[] = [];
     for (const name of [...this.#images.keys()].filter((n) => n.startsWith('mountpoints-')).sort()) {
       for (const m of this.#each(name, 'Mount')) {
-        const fstype = m.fstype ?? 0;
         mounts.push({
           id: m.mntId ?? 0, parentId: m.parentMntId ?? 0, mountpoint: m.mountpoint ?? '',
-          type: (fstype === FsType.UNSUPPORTED || fstype === FsType.AUTO ? m.fsname : undefined) ?? FS_NAMES.get(fstype) ?? `type ${fstype}`,
+          type: mountType(m),
           source: m.source ?? '', root: m.root ?? '', options: m.options ?? '', readOnly: ((m.flags ?? 0) & MS_RDONLY) !== 0,
           external: m.extMount === true || m.extKey !== undefined,
         });
@@ -218,6 +217,14 @@ export function memoryWanted(pid: number, mm: Decoded<'Mm'>, map: PageMap, notes
     wants.push({ pid, what, pagesId: map.pagesId, buffer: Buffer.alloc(Number(to - from)), pieces, missing });
   }
   return wants;
+}
+
+/** A mount's file system: CRIU's name for its type, the name it recorded for others, 'bind' for a host file handed in. */
+function mountType(m: Decoded<'Mount'>): string {
+  const fstype = m.fstype ?? 0;
+  const external = m.extMount === true || m.extKey !== undefined;
+  if (fstype === FsType.UNSUPPORTED || fstype === FsType.AUTO) return m.fsname ?? (external ? 'bind' : 'unsupported');
+  return FS_NAMES.get(fstype) ?? `type ${fstype}`;
 }
 
 /** VMA status bits (CRIU's criu/include/image.h), most telling first. */

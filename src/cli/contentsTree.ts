@@ -1,0 +1,115 @@
+/**
+ * The text of `ckpt inspect archive:FILE`: a tree shaped like checkpointctl's `inspect` (summary, process tree
+ * with command lines, environment, files and sockets under each process, then mounts), and the notes.
+ */
+import type { CheckpointInspection, CheckpointProcess, OpenFd } from '../engine/index.js';
+import { formatSize, table } from '../shared/format.js';
+
+export interface TreeSections {
+  psTree: boolean;
+  cmdline: boolean;
+  env: boolean;
+  files: boolean;
+  sockets: boolean;
+  mounts: boolean;
+}
+
+interface Node {
+  label: string;
+  children?: Node[];
+}
+
+export function renderInspection(path: string, { summary, contents }: CheckpointInspection, show: TreeSections): string {
+  const facts: Node[] = [
+    { label: `Engine: ${summary.engine}` },
+    ...(summary.imageName ? [{ label: `Image: ${summary.imageName}` }] : []),
+    { label: `ID: ${summary.containerId}` },
+    ...(summary.runtime ? [{ label: `Runtime: ${summary.runtime}` }] : []),
+    ...(summary.created ? [{ label: `Created: ${summary.created.toISOString()}` }] : []),
+    { label: `Checkpoint size: ${formatSize(summary.sizes.checkpoint)}`, children: [{ label: `Memory pages size: ${formatSize(summary.sizes.memoryPages)}` }] },
+    ...(summary.sizes.rootfsDiff ? [{ label: `Root FS diff size: ${formatSize(summary.sizes.rootfsDiff)}` }] : []),
+  ];
+  if (show.psTree) facts.push({ label: 'Process tree', children: processTree(contents.processes, show) });
+  const lines = [`Displaying container checkpoint tree view from ${path}`, '', ...render({ label: summary.containerName, children: facts })];
+  if (show.mounts) {
+    const rows = contents.mounts.map((m) => [m.mountpoint, m.type, m.source, [m.readOnly ? 'ro' : 'rw', m.external ? 'from the host' : ''].filter(Boolean).join(', ')]);
+    lines.push('', 'Mounts:', indent(table(['MOUNTPOINT', 'TYPE', 'SOURCE', 'MODE'], rows)));
+  }
+  if (contents.notes.length) lines.push('', 'Not shown:', ...contents.notes.map((n) => `  ${n}`));
+  return lines.join('\n');
+}
+
+function processTree(processes: CheckpointProcess[], show: TreeSections): Node[] {
+  const nodes = new Map<number, Node>();
+  const roots: Node[] = [];
+  for (const p of processes) {
+    const details: Node[] = [];
+    if (show.cmdline) details.push({ label: `Command line: ${p.cmdline ? p.cmdline.map(quoteArg).join(' ') : '(not in the checkpoint)'}` });
+    if (show.env) details.push({ label: 'Environment variables', children: p.environment ? p.environment.map((label) => ({ label })) : [{ label: '(not in the checkpoint)' }] });
+    if (show.files) {
+      const files = p.fds.filter((f) => !isSocket(f)).map((f) => ({ label: `[${f.fd}] ${describeFd(f)}` }));
+      if (p.cwd !== undefined) files.push({ label: `[cwd] ${p.cwd}` });
+      if (p.root !== undefined) files.push({ label: `[root] ${p.root}` });
+      details.push({ label: 'Open files', children: files });
+    }
+    if (show.sockets) {
+      const sockets = p.fds.filter(isSocket).map((f) => ({ label: `[${f.fd}] ${describeFd(f)}` }));
+      if (sockets.length) details.push({ label: 'Open sockets', children: sockets });
+    }
+    const state = p.state === 'alive' ? '' : ` (${p.state})`;
+    const node: Node = { label: `[${p.pid}]  ${p.comm}${state}`, children: details };
+    nodes.set(p.pid, node);
+    const parent = p.ppid !== p.pid ? nodes.get(p.ppid) : undefined;
+    if (parent) parent.children!.push(node);
+    else roots.push(node);
+  }
+  return roots;
+}
+
+const isSocket = (f: OpenFd) => f.kind === 'unix' || f.kind === 'inet' || f.kind === 'netlink';
+
+function describeFd(f: OpenFd): string {
+  switch (f.kind) {
+    case 'file':
+      return f.path;
+    case 'pipe':
+      return `pipe:[${f.pipeId}]`;
+    case 'fifo':
+      return `fifo ${f.path ?? `pipe:[${f.pipeId}]`}`;
+    case 'tty':
+      return f.path ?? `tty (${f.type})`;
+    case 'eventfd':
+      return `eventfd (count ${f.counter})`;
+    case 'epoll':
+      return `epoll (watching ${f.targets.join(', ') || 'nothing'})`;
+    case 'unix':
+      return `UNIX ${f.type} (${f.state}) ${f.name ?? '(unnamed)'}`;
+    case 'inet': {
+      const at = (a: { address: string; port: number }) => (f.family === 'ipv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`);
+      return `${f.protocol.toUpperCase()} (${f.state}) ${at(f.local)} -> ${at(f.remote)}`;
+    }
+    case 'netlink':
+      return `NETLINK protocol ${f.protocol} port ${f.portId}`;
+    case 'other':
+      return f.type;
+  }
+}
+
+/** An argument as a shell would need it to read it back. */
+function quoteArg(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+function render(node: Node): string[] {
+  const lines = [node.label];
+  const walk = (children: Node[], prefix: string) =>
+    children.forEach((c, i) => {
+      const last = i === children.length - 1;
+      lines.push(`${prefix}${last ? '└── ' : '├── '}${c.label}`);
+      walk(c.children ?? [], prefix + (last ? '    ' : '│   '));
+    });
+  walk(node.children ?? [], '');
+  return lines;
+}
+
+const indent = (text: string) => text.split('\n').map((l) => `  ${l}`).join('\n');
