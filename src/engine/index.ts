@@ -27,7 +27,7 @@ export { defaultStorePath } from './store/storeImages.js';
 export type { BuildOptions, BuildResult } from './image/buildFromArchive.js';
 export type { LayerCompression } from './image/layer.js';
 export type { GcReport, VerifyReport } from './layout/index.js';
-export { readCheckpointArchive, extractArchive, detectCompression, type CheckpointArchiveSummary, type Compression } from './archive/index.js';
+export { readCheckpointArchive, extractArchive, detectCompression, DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits, type CheckpointArchiveSummary, type Compression } from './archive/index.js';
 export { formatReference, parseReference, podmanNameFor, type ImageReference } from './reference.js';
 export { copyImage, intoPodman, type CopyContext, type CopyImageOptions } from './copy/copyImage.js';
 export type { CopyProgress } from './copy/copyLayout.js';

@@ -8,10 +8,19 @@ import tar from 'tar-stream';
 import { EngineError, isEngineError } from '../errors.js';
 import { openTar, type Compression, type ReadOptions } from './compression.js';
 import { cancelledBy, quote } from './errors.js';
-import { cleanPath, linkTargetProblem } from './paths.js';
+import { cleanPath, linkTargetProblem, type PathLimit } from './paths.js';
 
+/**
+ * What one archive may hold. The defaults fit checkpoints (podman's exports have tens to a few thousand
+ * entries; rootfs-diff.tar is one entry, however many files it holds) with room to spare, and keep the memory
+ * a reader needs for the names small: every name is remembered until the end, to refuse repeats and writes
+ * through links.
+ */
 export interface ArchiveLimits {
-  /** Default 500,000 (a large image layer has some 100,000). */
+  /**
+   * Entries, counting the folders their paths imply; default 50,000. CRIU writes a few files per process and one
+   * per thread: a checkpoint has tens to a few thousand, one of 10,000 threads some 12,000.
+   */
   maxEntries?: number;
   /** Largest single entry; default 32 GiB (memory pages of a big container). */
   maxEntryBytes?: number;
@@ -19,7 +28,24 @@ export interface ArchiveLimits {
   maxTotalBytes?: number;
   /** Longest path or link target in bytes; default 4096 (Linux PATH_MAX). */
   maxPathBytes?: number;
+  /** All entry names and link targets together, in bytes; default 8 MiB (a checkpoint's take some KiB). */
+  maxNameBytes?: number;
+  /**
+   * Most folders a path goes through; default 64 (a checkpoint's go through one or two). Every one is a step
+   * for the kernel each time the extractor makes or checks a folder below it.
+   */
+  maxDepth?: number;
 }
+
+/** The limits in force when a caller names none. */
+export const DEFAULT_ARCHIVE_LIMITS: Readonly<Required<ArchiveLimits>> = {
+  maxEntries: 50_000,
+  maxEntryBytes: 32 * 1024 ** 3,
+  maxTotalBytes: 64 * 1024 ** 3,
+  maxPathBytes: 4096,
+  maxNameBytes: 8 << 20,
+  maxDepth: 64,
+};
 
 export interface TarEntry {
   /** A clean relative path: no `./` prefix, no `..`, no trailing `/`. */
@@ -33,8 +59,6 @@ export interface TarEntry {
 }
 
 export type TarEntryOptions = ReadOptions & ArchiveLimits;
-
-const GiB = 1024 ** 3;
 
 /**
  * Opens a tar stream, compressed or not, as checked entries. `what` names it in errors, which are
@@ -54,22 +78,32 @@ export async function openEntries(
 }
 
 async function* checkedEntries(stream: Readable, what: string, options: TarEntryOptions): AsyncGenerator<TarEntry> {
-  const limits = { maxEntries: 500_000, maxEntryBytes: 32 * GiB, maxTotalBytes: 64 * GiB, maxPathBytes: 4096, ...options };
+  const limits = { ...DEFAULT_ARCHIVE_LIMITS };
+  for (const key of Object.keys(limits) as Array<keyof ArchiveLimits>) if (options[key] !== undefined) limits[key] = options[key];
   const extract = tar.extract();
   stream.on('error', (err) => extract.destroy(err));
   stream.pipe(extract);
-  let count = 0;
+  let headers = 0;
   let total = 0;
-  // Every path seen so far: no name may repeat (but a folder's) or lead through anything but a folder.
-  const seen = new Map<string, TarEntry['type']>();
+  let nameBytes = 0;
+  // Every path seen so far, as a tree of names (memory grows with the names, not with their depth): no name may
+  // repeat (but a folder's) or lead through anything but a folder. Folders a path implies count as entries.
+  const seen = new PathTree();
+  const count = () => {
+    if (seen.size > limits.maxEntries) throw limit(`holds more than ${limits.maxEntries} entries, counting the folders their paths imply (a checkpoint has a few thousand)`, 'maxEntries');
+  };
   try {
     for await (const body of extract) {
       const header = body.header;
       const entry = quote(header.name);
       if (sawPaxGlobalHeader(extract)) throw unsafe(`entry ${entry} follows a PAX global header`);
-      if (++count > limits.maxEntries) throw limit(`holds more than ${limits.maxEntries} entries`);
+      if (++headers > limits.maxEntries) throw limit(`holds more than ${limits.maxEntries} entries (a checkpoint has a few thousand)`, 'maxEntries');
+      // Counted before anything is kept: names are what a reader must remember.
+      nameBytes += Buffer.byteLength(header.name) + (header.linkname ? Buffer.byteLength(header.linkname) : 0);
+      if (nameBytes > limits.maxNameBytes) throw limit(`its entry names and link targets take more than ${limits.maxNameBytes} bytes together by entry ${headers}, ${entry} (a checkpoint's take some KiB)`, 'maxNameBytes');
       const name = cleanPath(header.name, limits.maxPathBytes);
       if ('problem' in name) throw unsafe(`entry ${entry} ${name.problem}`, name.limit);
+      tooDeep(name.path, `entry ${entry}`);
       const type = header.type === 'contiguous-file' ? 'file' : header.type;
       if (type !== 'file' && type !== 'directory' && type !== 'symlink' && type !== 'link') {
         throw unsafe(`entry ${entry} is a ${header.type ?? 'entry of unknown type'}; only files, folders and links are accepted`);
@@ -78,22 +112,17 @@ async function* checkedEntries(stream: Readable, what: string, options: TarEntry
       // Readers disagree on what follows a link or folder that says it has data: tar-stream takes it as the
       // entry's body, Go's archive/tar (podman) as more entries, so the two would see different archives.
       if (type !== 'file' && size > 0) throw unsafe(`entry ${entry} is a ${header.type} that declares ${size} bytes of data`);
-      if (size > limits.maxEntryBytes) throw limit(`entry ${entry} declares ${size} bytes, above the limit of ${limits.maxEntryBytes} per entry`);
-      if ((total += size) > limits.maxTotalBytes) throw limit(`entries add up to more than the limit of ${limits.maxTotalBytes} bytes`);
+      if (size > limits.maxEntryBytes) throw limit(`entry ${entry} declares ${size} bytes, above the limit of ${limits.maxEntryBytes} per entry`, 'maxEntryBytes');
+      if ((total += size) > limits.maxTotalBytes) throw limit(`entries add up to more than the limit of ${limits.maxTotalBytes} bytes`, 'maxTotalBytes');
       if (name.path === '') {
         if (type !== 'directory') throw unsafe(`entry ${entry} has no name`);
         continue; // the archive's own root folder ("./")
-      }
-      const before = seen.get(name.path);
-      if (before && !(before === 'directory' && type === 'directory')) throw unsafe(`entry ${entry} appears twice`);
-      for (let i = name.path.indexOf('/'); i > 0; i = name.path.indexOf('/', i + 1)) {
-        const parent = seen.get(name.path.slice(0, i));
-        if (parent && parent !== 'directory') throw unsafe(`entry ${entry} goes through ${quote(name.path.slice(0, i))}, a ${parent}`);
       }
       let linkTarget: string | undefined;
       if (type === 'link') {
         const target = cleanPath(header.linkname ?? '', limits.maxPathBytes);
         if ('problem' in target) throw unsafe(`hard link ${entry} -> ${quote(header.linkname ?? '')} ${target.problem}`, target.limit);
+        tooDeep(target.path, `hard link ${entry} -> ${quote(target.path)}`);
         // A hard link may only repeat a file already unpacked, never reach something outside.
         const to = seen.get(target.path);
         if (to !== 'file' && to !== 'link') throw unsafe(`hard link ${entry} -> ${quote(target.path)} does not point to an earlier file`);
@@ -103,7 +132,10 @@ async function* checkedEntries(stream: Readable, what: string, options: TarEntry
         const bad = linkTargetProblem(name.path, linkTarget, limits.maxPathBytes);
         if (bad) throw unsafe(`symlink ${entry} -> ${quote(linkTarget)} ${bad.problem}`, bad.limit);
       }
-      seen.set(name.path, type);
+      const added = seen.add(name.path, type, count);
+      if (added.through) throw unsafe(`entry ${entry} goes through ${quote(added.through.path)}, a ${added.through.type}`);
+      if (added.twice) throw unsafe(`entry ${entry} appears twice`);
+      if (added.inside) throw unsafe(`entry ${entry} is a ${type}, but earlier entries lie inside it`);
       let read = false;
       const bytes = (async function* () {
         try {
@@ -125,11 +157,78 @@ async function* checkedEntries(stream: Readable, what: string, options: TarEntry
     stream.destroy();
   }
 
-  function limit(detail: string) {
-    return new EngineError('ARCHIVE_LIMIT_EXCEEDED', `${what}: ${detail}`, { hint: 'if the archive is trusted, raise the limit' });
+  function tooDeep(path: string, entry: string) {
+    let folders = 0;
+    for (let i = path.indexOf('/'); i !== -1; i = path.indexOf('/', i + 1)) folders++;
+    if (folders > limits.maxDepth) throw limit(`${entry} lies ${folders} folders deep, below the limit of ${limits.maxDepth}`, 'maxDepth');
   }
-  function unsafe(detail: string, isLimit?: true) {
-    return isLimit ? limit(detail) : new EngineError('UNSAFE_ENTRY', `${what}: ${detail}`, { hint: 'do not use this archive: it was damaged or made to attack' });
+  function limit(detail: string, option: keyof ArchiveLimits | PathLimit) {
+    return new EngineError('ARCHIVE_LIMIT_EXCEEDED', `${what}: ${detail}`, {
+      hint: option === 'NAME_MAX'
+        ? 'no Linux file system takes such a name: the archive was not made from files; do not use it'
+        : `do not use the archive unless you trust it; if you do, raise ${option} (default ${DEFAULT_ARCHIVE_LIMITS[option]}) in the archive limits the engine is called with`,
+    });
+  }
+  function unsafe(detail: string, limitOption?: PathLimit) {
+    return limitOption ? limit(detail, limitOption) : new EngineError('UNSAFE_ENTRY', `${what}: ${detail}`, { hint: 'do not use this archive: it was damaged or made to attack' });
+  }
+}
+
+type EntryType = TarEntry['type'];
+interface PathNode {
+  type: EntryType;
+  /** Made for a path that goes through it, not (yet) an entry of its own. */
+  implied?: true;
+  children?: Map<string, PathNode>;
+}
+
+/**
+ * The paths of an archive as a tree of names: each name is kept once however deep it lies, and looking a path up
+ * costs its length (a flat map of whole paths costs a path's length for each of its folders, and holds
+ * every folder's whole path).
+ */
+class PathTree {
+  readonly #root: PathNode = { type: 'directory', children: new Map() };
+  /** Nodes: entries and the folders their paths imply. */
+  size = 0;
+
+  get(path: string): EntryType | undefined {
+    let node: PathNode | undefined = this.#root;
+    for (const part of path.split('/')) node = node?.children?.get(part);
+    return node && !node.implied ? node.type : undefined;
+  }
+
+  /**
+   * Adds `path` of `type`; `grew` is called after each new node (and may throw). Returns the non-folder it
+   * would go through, whether it repeats an entry, or whether it is no folder though earlier paths went
+   * inside it; the entry is not added then.
+   */
+  add(path: string, type: EntryType, grew: () => void): { through?: { path: string; type: EntryType }; twice?: true; inside?: true } {
+    const parts = path.split('/');
+    let node = this.#root;
+    for (let i = 0; i < parts.length - 1; i++) {
+      const next = node.children!.get(parts[i]!);
+      if (next && next.type !== 'directory') return { through: { path: parts.slice(0, i + 1).join('/'), type: next.type } };
+      node = next ?? this.#make(node, parts[i]!, { type: 'directory', implied: true, children: new Map() }, grew);
+    }
+    const last = parts[parts.length - 1]!;
+    const before = node.children!.get(last);
+    if (before) {
+      // A folder may be listed again, or after the paths inside it; nothing else may.
+      if (before.implied && type !== 'directory') return { inside: true };
+      if (before.type !== 'directory' || type !== 'directory') return { twice: true };
+      delete before.implied;
+      return {};
+    }
+    this.#make(node, last, type === 'directory' ? { type, children: new Map() } : { type }, grew);
+    return {};
+  }
+
+  #make(parent: PathNode, name: string, node: PathNode, grew: () => void): PathNode {
+    parent.children!.set(name, node);
+    this.size++;
+    grew();
+    return node;
   }
 }
 

@@ -36,8 +36,9 @@ export async function extractArchive(input: string | Readable, target: string, o
   const what = typeof input === 'string' ? basename(input) : 'archive';
   const root = resolve(target);
   const created = await prepareTarget(root);
-  // Folders this call made or checked: the archive cannot replace them (entries.ts refuses repeated names).
-  const dirs = new Set<string>([root]);
+  // Folders this call made or checked, as a tree of names (memory grows with the names, not with their depth):
+  // the archive cannot replace them (entries.ts refuses repeated names).
+  const dirs: Folder = new Map();
   try {
     const { compression, entries } = await openEntries(input, what, options);
     let count = 0;
@@ -46,13 +47,13 @@ export async function extractArchive(input: string | Readable, target: string, o
       count++;
       const dest = join(root, entry.path);
       try {
-        await makeParents(root, entry.path, dirs);
-        if (entry.type === 'directory') await makeDir(dest, dirs);
+        const parent = await makeParents(entry.path);
+        if (entry.type === 'directory') await makeDir(parent, basename(dest), dest);
         else if (entry.type === 'file') bytes += await writeFile(dest, entry.body);
         else if (entry.type === 'symlink') await symlink(entry.linkTarget!, dest);
         else {
           const source = join(root, entry.linkTarget!);
-          await makeParents(root, entry.linkTarget!, dirs);
+          await makeParents(entry.linkTarget!);
           if (!(await lstat(source)).isFile()) throw new Error(`${quote(entry.linkTarget!)} is not a regular file`);
           await link(source, dest);
         }
@@ -70,29 +71,38 @@ export async function extractArchive(input: string | Readable, target: string, o
     throw err;
   }
 
-  /** Creates (or checks) each folder above `path`, refusing anything that is not a real folder. */
-  async function makeParents(base: string, path: string, known: Set<string>): Promise<void> {
-    let dir = base;
-    for (const part of path.split('/').slice(0, -1)) {
-      dir = join(dir, part);
-      if (known.has(dir)) continue;
-      await makeDir(dir, known, path);
-    }
+  /**
+   * Creates (or checks) each folder above `path`, refusing anything that is not a real folder; returns the tree
+   * node of the last. A folder's path is only spelled out when it is new.
+   */
+  async function makeParents(path: string): Promise<Folder> {
+    const parts = path.split('/').slice(0, -1);
+    let node = dirs;
+    for (let i = 0; i < parts.length; i++) node = node.get(parts[i]!) ?? (await makeDir(node, parts[i]!, join(root, ...parts.slice(0, i + 1)), path));
+    return node;
   }
 
-  async function makeDir(dir: string, known: Set<string>, forPath?: string): Promise<void> {
-    const found = await lstat(dir).catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') return undefined;
+  async function makeDir(parent: Folder, name: string, dir: string, forPath?: string): Promise<Folder> {
+    const known = parent.get(name);
+    if (known) return known;
+    // Made first and looked at only if something is there already: one system call for most folders (mkdir
+    // never follows a link at the end of its path, and the folders above were made or checked here).
+    const made = await mkdir(dir, { mode: DIR_MODE }).then(() => true, (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EEXIST') return false;
       throw err;
     });
-    if (!found) await mkdir(dir, { mode: DIR_MODE });
-    else if (!found.isDirectory()) {
+    if (!made && !(await lstat(dir)).isDirectory()) {
       const rel = quote(dir.slice(root.length + 1));
       throw new EngineError('UNSAFE_ENTRY', `${what}: ${forPath ? `${quote(forPath)} goes through ${rel}` : rel}, which is not a folder`);
     }
-    known.add(dir);
+    const folder: Folder = new Map();
+    parent.set(name, folder);
+    return folder;
   }
 }
+
+/** A folder made or checked by an extraction, and those inside it by name. */
+type Folder = Map<string, Folder>;
 
 async function writeFile(dest: string, body: AsyncIterable<Buffer>): Promise<number> {
   const file = await open(dest, CREATE_FILE, FILE_MODE);

@@ -1,0 +1,33 @@
+import { spawn } from 'node:child_process';
+
+/** A finished process as GNU time saw it. */
+export interface Measured {
+  /** Its exit code: failing is often what is measured. */
+  code: number;
+  /** Wall seconds, from here. */
+  seconds: number;
+  /** Peak resident set size (VmHWM) of the process. */
+  rssMiB: number;
+  stdout: string;
+  /** Its own standard error, without GNU time's line. */
+  stderr: string;
+}
+
+/** Runs `cmd` under GNU time (/usr/bin/time) and resolves whatever its exit code: its wall time and peak RSS. */
+export function measured(cmd: string, args: string[], env: Record<string, string> = {}): Promise<Measured> {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn('/usr/bin/time', ['-f', '@@ %M', cmd, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const m = /@@ (\d+)\s*$/.exec(stderr);
+      if (!m) return reject(new Error(`no measurement from GNU time (is it installed?): ${stderr.slice(-500)}`));
+      resolve({ code: code ?? -1, seconds, rssMiB: Number(m[1]) / 1024, stdout, stderr: stderr.slice(0, m.index) });
+    });
+  });
+}
