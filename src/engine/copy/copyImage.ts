@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { EngineError } from '../errors.js';
 import { buildFromArchive, type BuildOptions } from '../image/buildFromArchive.js';
 import type { Layout } from '../layout/api.js';
-import { openLayout } from '../layout/LayoutStore.js';
+import { openLayout, withOwnHandle } from '../layout/LayoutStore.js';
 import type { Descriptor } from '../oci/types.js';
 import type { HostFacts } from '../podman/hostFacts.js';
 import type { Podman } from '../podman/Podman.js';
@@ -32,13 +32,12 @@ export interface CopyContext {
 
 export interface CopyImageOptions extends CopyOptions, Pick<BuildOptions, 'compression' | 'annotations'> {}
 
-/** A layout to copy from or into, and what to do once the copy is done or failed. */
-interface End {
+/** A layout to copy from, and what to do once the copy is done or failed. */
+interface Source {
   layout: Layout;
   tag: string;
   /** A temporary layout of this copy's own, holding just this image: podman can load it as it is. */
   ownFolder?: string;
-  finish: () => Promise<void>;
   cleanup: () => Promise<void>;
 }
 
@@ -63,15 +62,27 @@ export async function copyImage(ctx: CopyContext, src: ImageReference, dst: Imag
       await ctx.podman.loadFromLayout(from.ownFolder, dst.name, { signal: options.signal });
       return await from.layout.resolve(from.tag);
     }
-    const to = await openDestination(ctx, dst);
-    try {
-      const descriptor = await copyBetweenLayouts(from.layout, from.tag, to.layout, to.tag, options);
-      options.onProgress?.({ stage: `finishing ${formatReference(dst)}`, bytes: 0, totalBytes: 0 });
-      await to.finish();
-      return descriptor;
-    } finally {
-      await to.cleanup();
+    const finishing = () => options.onProgress?.({ stage: `finishing ${formatReference(dst)}`, bytes: 0, totalBytes: 0 });
+    if (dst.kind === 'podman') {
+      // Through a temporary layout that podman loads.
+      return await inTempDir(async (dir, remove) => {
+        try {
+          const layout = await openLayout(join(dir, 'oci'), { create: true });
+          const descriptor = await copyBetweenLayouts(from.layout, from.tag, layout, 'image', options);
+          finishing();
+          await ctx.podman.loadFromLayout(join(dir, 'oci'), dst.name);
+          return descriptor;
+        } finally {
+          await remove();
+        }
+      });
     }
+    const path = dst.kind === 'store' ? (await ctx.store.layout()).path : dst.path;
+    return await withOwnHandle(path, { create: true }, async (layout) => {
+      const descriptor = await copyBetweenLayouts(from.layout, from.tag, layout, dst.tag, options);
+      finishing();
+      return descriptor;
+    });
   } finally {
     await from.cleanup();
   }
@@ -97,17 +108,7 @@ export async function intoPodman(ctx: CopyContext, text: string, options: CopyIm
  */
 async function pullInto(ctx: CopyContext, src: RegistryImageReference, dst: Extract<ImageReference, { kind: 'store' | 'oci' }>, options: CopyImageOptions): Promise<Descriptor> {
   const path = dst.kind === 'store' ? (await ctx.store.layout()).path : dst.path;
-  const layout = await openLayout(path, { create: true });
-  let pulled: Descriptor;
-  try {
-    pulled = await pullImage(client(ctx, src), src.repository, manifestReference(src), layout, dst.tag, options);
-  } catch (err) {
-    await layout.close();
-    await layout.gc().catch(() => undefined);
-    throw err;
-  }
-  await layout.close();
-  return pulled;
+  return withOwnHandle(path, { create: true }, (layout) => pullImage(client(ctx, src), src.repository, manifestReference(src), layout, dst.tag, options));
 }
 
 function client(ctx: CopyContext, ref: RegistryImageReference): RegistryClient {
@@ -115,62 +116,52 @@ function client(ctx: CopyContext, ref: RegistryImageReference): RegistryClient {
   return ctx.registry(ref.registry);
 }
 
-async function openSource(ctx: CopyContext, ref: ImageReference, options: CopyImageOptions): Promise<End> {
+/**
+ * The source as a layout. Podman's images, a registry's and archives are first saved, pulled or built into a
+ * temporary layout of this copy's own, removed when the copy ends, and at once if getting the image there fails.
+ */
+async function openSource(ctx: CopyContext, ref: ImageReference, options: CopyImageOptions): Promise<Source> {
   const nothing = async () => {};
   switch (ref.kind) {
     case 'store':
-      return { layout: await ctx.store.layout(), tag: ref.tag, finish: nothing, cleanup: nothing };
+      return { layout: await ctx.store.layout(), tag: ref.tag, cleanup: nothing };
     case 'oci':
-      return { layout: await openLayout(ref.path), tag: ref.tag, finish: nothing, cleanup: nothing };
-    case 'podman': {
-      const dir = await tempDir();
-      await ctx.podman.saveToLayout(ref.name, join(dir, 'oci'), { signal: options.signal });
-      const layout = await openLayout(join(dir, 'oci'));
-      const [first] = await layout.tags();
-      if (!first) throw new EngineError('NOTHING_DONE', `saving ${ref.name} from podman wrote no image`);
-      return { layout, tag: first.name, finish: nothing, cleanup: () => rm(dir, { recursive: true, force: true }) };
-    }
-    case 'registry': {
-      const dir = await tempDir();
-      const layout = await openLayout(join(dir, 'oci'), { create: true });
-      await pullImage(client(ctx, ref), ref.repository, manifestReference(ref), layout, 'image', options);
-      return { layout, tag: 'image', ownFolder: join(dir, 'oci'), finish: nothing, cleanup: () => rm(dir, { recursive: true, force: true }) };
-    }
-    case 'archive': {
-      const dir = await tempDir();
-      const layout = await openLayout(join(dir, 'oci'), { create: true });
-      await buildFromArchive(layout, ref.path, 'image', { host: await ctx.hostFacts(), compression: options.compression, annotations: options.annotations, signal: options.signal });
-      return { layout, tag: 'image', ownFolder: join(dir, 'oci'), finish: nothing, cleanup: () => rm(dir, { recursive: true, force: true }) };
-    }
+      return { layout: await openLayout(ref.path), tag: ref.tag, cleanup: nothing };
+    case 'podman':
+      return inTempDir(async (dir, cleanup) => {
+        await ctx.podman.saveToLayout(ref.name, join(dir, 'oci'), { signal: options.signal });
+        const layout = await openLayout(join(dir, 'oci'));
+        const [first] = await layout.tags();
+        if (!first) throw new EngineError('NOTHING_DONE', `saving ${ref.name} from podman wrote no image`);
+        return { layout, tag: first.name, cleanup };
+      });
+    case 'registry':
+      return inTempDir(async (dir, cleanup) => {
+        const layout = await openLayout(join(dir, 'oci'), { create: true });
+        await pullImage(client(ctx, ref), ref.repository, manifestReference(ref), layout, 'image', options);
+        return { layout, tag: 'image', ownFolder: join(dir, 'oci'), cleanup };
+      });
+    case 'archive':
+      return inTempDir(async (dir, cleanup) => {
+        const layout = await openLayout(join(dir, 'oci'), { create: true });
+        await buildFromArchive(layout, ref.path, 'image', { host: await ctx.hostFacts(), compression: options.compression, annotations: options.annotations, signal: options.signal });
+        return { layout, tag: 'image', ownFolder: join(dir, 'oci'), cleanup };
+      });
   }
 }
 
-async function openDestination(ctx: CopyContext, ref: Exclude<ImageReference, { kind: 'archive' | 'registry' }>): Promise<End> {
-  const nothing = async () => {};
-  switch (ref.kind) {
-    case 'store':
-      // The store's handle is shared and stays open; its leases end with the process.
-      return { layout: await ctx.store.layout(), tag: ref.tag, finish: nothing, cleanup: nothing };
-    case 'oci': {
-      const layout = await openLayout(ref.path, { create: true });
-      return { layout, tag: ref.tag, finish: nothing, cleanup: () => layout.close() };
-    }
-    case 'podman': {
-      const dir = await tempDir();
-      const layout = await openLayout(join(dir, 'oci'), { create: true });
-      return {
-        layout,
-        tag: 'image',
-        finish: async () => void (await ctx.podman.loadFromLayout(join(dir, 'oci'), ref.name)),
-        cleanup: () => rm(dir, { recursive: true, force: true }),
-      };
-    }
-  }
-}
-
-/** A private temporary folder; lower-case because podman names a loaded folder after its path. */
-async function tempDir(): Promise<string> {
+/**
+ * A private temporary folder (lower-case, because podman names a loaded folder after its path) for `use`, with
+ * the function that removes it: `use` hands that on, and if `use` fails or is cancelled the folder goes at once.
+ */
+async function inTempDir<T>(use: (dir: string, remove: () => Promise<void>) => Promise<T>): Promise<T> {
   const dir = join(tmpdir(), `ckpt-copy-${randomBytes(8).toString('hex')}`);
   await mkdir(dir, { mode: 0o700 });
-  return dir;
+  const remove = () => rm(dir, { recursive: true, force: true });
+  try {
+    return await use(dir, remove);
+  } catch (err) {
+    await remove();
+    throw err;
+  }
 }

@@ -3,6 +3,7 @@ import { pack as tarPack } from 'tar-stream';
 import { editMetadata, repack, type MetadataEdit } from '../archive/repack.js';
 import { compressor } from '../archive/compression.js';
 import { openEntries, type ArchiveLimits } from '../archive/entries.js';
+import { cancelledBy } from '../archive/errors.js';
 import { ArchiveSummaryBuilder, isMetadata, type CheckpointArchiveSummary } from '../archive/reader.js';
 import type { Layout } from '../layout/api.js';
 import type { Descriptor } from '../oci/types.js';
@@ -73,7 +74,10 @@ export async function buildFromArchive(
       throw err;
     }
   })();
-  const [, layer, written] = await Promise.all([feed, digests, layout.writeBlob(blob, { signal })]);
+  // Cancelled, the stream stages fail with a bare AbortError, which may come first: said as a cancellation.
+  const [, layer, written] = await Promise.all([feed, digests, layout.writeBlob(blob, { signal })]).catch((err: unknown) => {
+    throw cancelledBy(`building an image from ${what}`, signal) ?? err;
+  });
   const archive = summary.finish(inputCompression);
   if (written.digest !== layer.digest) throw new Error(`layer digest changed while writing: ${written.digest} != ${layer.digest}`);
 

@@ -40,6 +40,24 @@ export async function openLayout(path: string, options: OpenLayoutOptions = {}):
   return new LayoutStore(path, options.lockTimeoutMs);
 }
 
+/**
+ * Runs `use` with a handle of its own on the layout at `path`, closed at the end. If `use` fails or is
+ * cancelled, the blobs it wrote but never tagged are collected at once: an abandoned copy leaves nothing.
+ */
+export async function withOwnHandle<T>(path: string, options: OpenLayoutOptions, use: (layout: Layout) => Promise<T>): Promise<T> {
+  const layout = await openLayout(path, options);
+  let failed = true;
+  try {
+    const result = await use(layout);
+    failed = false;
+    return result;
+  } finally {
+    await layout.close();
+    // Best effort: the error that ended the copy matters more than one from the clean-up.
+    if (failed) await layout.gc().catch(() => undefined);
+  }
+}
+
 async function exists(path: string): Promise<boolean> {
   return lstat(path).then(() => true, (err) => (errno(err) === 'ENOENT' ? false : Promise.reject(err)));
 }

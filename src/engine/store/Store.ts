@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import { folderTar } from '../image/folderTar.js';
 import { buildFromArchive, type BuildOptions, type BuildResult } from '../image/buildFromArchive.js';
 import type { GcReport } from '../layout/gc.js';
-import { openLayout } from '../layout/LayoutStore.js';
+import { openLayout, withOwnHandle } from '../layout/LayoutStore.js';
 import type { Layout } from '../layout/api.js';
 import type { VerifyReport } from '../layout/verify.js';
 import type { CheckpointImage } from '../podman/checkpointImages.js';
@@ -41,11 +41,11 @@ export class Store {
 
   /**
    * Builds a checkpoint image from an archive (podman, CRI-O or containerd; any compression) or a checkpoint
-   * folder, and tags it.
+   * folder, and tags it. A build that fails or is cancelled leaves no blob behind.
    */
   async buildFromArchive(input: string | Readable, tag: string, options: BuildOptions & ProgressOptions): Promise<BuildResult> {
     const source = typeof input === 'string' && (await stat(input).then((s) => s.isDirectory(), () => false)) ? folderTar(input) : input;
-    return buildFromArchive(await this.layout(), source, tag, options);
+    return withOwnHandle((await this.layout()).path, {}, (layout) => buildFromArchive(layout, source, tag, options));
   }
 
   /** Removes the tag; its blobs go at the next gc. */
