@@ -160,13 +160,13 @@ async function* checkedEntries(stream: Readable, what: string, options: TarEntry
   function tooDeep(path: string, entry: string) {
     let folders = 0;
     for (let i = path.indexOf('/'); i !== -1; i = path.indexOf('/', i + 1)) folders++;
-    if (folders > limits.maxDepth) throw limit(`${entry} lies ${folders} folders deep, below the limit of ${limits.maxDepth}`, 'maxDepth');
+    if (folders > limits.maxDepth) throw limit(`${entry} lies ${folders} folders deep, more than the limit of ${limits.maxDepth}`, 'maxDepth');
   }
   function limit(detail: string, option: keyof ArchiveLimits | PathLimit) {
     return new EngineError('ARCHIVE_LIMIT_EXCEEDED', `${what}: ${detail}`, {
       hint: option === 'NAME_MAX'
         ? 'no Linux file system takes such a name: the archive was not made from files; do not use it'
-        : `do not use the archive unless you trust it; if you do, raise ${option} (default ${DEFAULT_ARCHIVE_LIMITS[option]}) in the archive limits the engine is called with`,
+        : `do not use the archive unless you trust it; if you do, raise ${option} (default ${DEFAULT_ARCHIVE_LIMITS[option]}) in the ArchiveLimits passed to the engine (ckpt and the extension use the defaults)`,
     });
   }
   function unsafe(detail: string, limitOption?: PathLimit) {
