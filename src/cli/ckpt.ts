@@ -1,11 +1,14 @@
 import { runCli } from './main.js';
 
 const controller = new AbortController();
-// The first Ctrl-C cancels the running podman command cleanly; a second one exits at once.
-process.once('SIGINT', () => {
-  controller.abort(new Error('interrupted'));
-  process.once('SIGINT', () => process.exit(130));
-});
+// The first Ctrl-C (or SIGTERM, from a script or a service manager) cancels the running podman command
+// cleanly and removes temporary files; a second one exits at once.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    controller.abort(new Error(signal === 'SIGINT' ? 'interrupted' : 'terminated'));
+    process.once(signal, () => process.exit(130));
+  });
+}
 
 runCli(process.argv.slice(2), {
   stdout: (t) => process.stdout.write(t + '\n'),

@@ -7,12 +7,13 @@
  * the extension calls it, and through `ckpt` as users run it.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { copyImage, createRegistryClient, isEngineError, parseReference, Store, type CopyContext, type EngineError, type ImageReference } from '../../src/engine/index.js';
 import { ckptWith } from '../support/cli.js';
+import { projectRoot } from '../support/paths.js';
 import { startFaultProxy, startRegistry, type Fault, type FaultProxy, type TestRegistry } from '../support/registry.js';
 import { ensureStack, podman, testPodman, testResources, uniqueName } from '../support/stack.js';
 import { checkpointEntries, tarOf } from '../unit/archive/fixtures.js';
@@ -196,5 +197,23 @@ describe('no leftovers after a failing copy (issue 11 item 5)', { concurrency: f
         await assertNothingLeft();
       }
     }
+  });
+  it('ckpt copy stopped with SIGTERM (a script, a service manager) removes what it made, like Ctrl-C', TIMEOUT, async () => {
+    const fifo = join(res.dir, `term-${uniqueName('fifo')}.tar`);
+    execFileSync('mkfifo', [fifo]);
+    const child = spawn(process.execPath, [join(projectRoot(), 'dist', 'cli.js'), 'copy', `archive:${fifo}`, `archive:${join(out, 'copy.tar.zst')}`], {
+      env: { ...process.env, TMPDIR: tmp, CKPT_STORE: dest },
+      stdio: 'ignore',
+    });
+    const writer = createWriteStream(fifo);
+    writer.on('error', () => undefined);
+    await new Promise<void>((resolve) => writer.write(readFileSync(archive).subarray(0, 2 << 20), () => resolve()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    child.kill('SIGTERM');
+    // The copy's read of the pipe ends when the writer goes, as when the source of a real pipe stops.
+    writer.destroy();
+    const code = await exited;
+    assert.equal(code, 130);
+    await assertNothingLeft();
   });
 });
