@@ -3,11 +3,12 @@
  * made from a real podman export, steps timed in child processes under GNU time (wall and CPU seconds, peak RSS),
  * rows of samples recorded per step with failures kept, and the table that prints them with ratios.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
 import { closeSync, copyFileSync, mkdirSync, openSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
+import { measured } from '../test/support/measured.js';
 
 export const MiB = 1 << 20;
 const PAGES_FILES = 4;
@@ -232,26 +233,14 @@ export function timedChild(args: string[]): Promise<Sample & { out: string; err:
 }
 
 /** Runs one command under GNU time; wall seconds from here, CPU seconds and peak RSS (largest process) from GNU time. */
-export function timed(cmd: string, args: string[]): Promise<Sample & { out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    execFileSync('sync'); // the last step's dirty pages are not this one's cost
-    const t = process.hrtime.bigint();
-    const p = spawn('/usr/bin/time', ['-f', '@@ %U %S %M', cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    p.stdout.on('data', (d) => (out += d));
-    p.stderr.on('data', (d) => (err += d));
-    p.on('error', reject);
-    p.on('close', (code) => {
-      const secs = Number(process.hrtime.bigint() - t) / 1e9;
-      const m = /@@ ([\d.]+) ([\d.]+) (\d+)\s*$/.exec(err);
-      if (code !== 0 || !m) {
-        const said = err.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('@@') && !l.startsWith('Command exited'));
-        return reject(new Error(`${args[0] === childScript ? 'the engine' : cmd} exited with ${code}: ${said.slice(-1)[0] ?? 'no message'}`));
-      }
-      resolve({ secs, cpu: Number(m[1]) + Number(m[2]), rssMiB: Number(m[3]) / 1024, out, err });
-    });
-  });
+export async function timed(cmd: string, args: string[]): Promise<Sample & { out: string; err: string }> {
+  execFileSync('sync'); // the last step's dirty pages are not this one's cost
+  const run = await measured(cmd, args);
+  if (run.code !== 0) {
+    const said = run.stderr.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('Command exited'));
+    throw new Error(`${args[0] === childScript ? 'the engine' : cmd} exited with ${run.code}: ${said.slice(-1)[0] ?? 'no message'}`);
+  }
+  return { secs: run.seconds, cpu: run.cpu, rssMiB: run.rssMiB, out: run.stdout, err: run.stderr };
 }
 
 export const bash = (cmd: string) => timed('bash', ['-o', 'pipefail', '-c', cmd]);

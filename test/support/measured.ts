@@ -6,6 +6,8 @@ export interface Measured {
   code: number;
   /** Wall seconds, from here. */
   seconds: number;
+  /** User + system CPU seconds of the process and its children. */
+  cpu: number;
   /** Peak resident set size (VmHWM) of the process. */
   rssMiB: number;
   stdout: string;
@@ -13,11 +15,11 @@ export interface Measured {
   stderr: string;
 }
 
-/** Runs `cmd` under GNU time (/usr/bin/time) and resolves whatever its exit code: its wall time and peak RSS. */
+/** Runs `cmd` under GNU time (/usr/bin/time) and resolves whatever its exit code: its wall time, CPU time and peak RSS. */
 export function measured(cmd: string, args: string[], env: Record<string, string> = {}): Promise<Measured> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn('/usr/bin/time', ['-f', '@@ %M', cmd, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('/usr/bin/time', ['-f', '@@ %U %S %M', cmd, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -25,9 +27,9 @@ export function measured(cmd: string, args: string[], env: Record<string, string
     child.on('error', reject);
     child.on('close', (code) => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const m = /@@ (\d+)\s*$/.exec(stderr);
+      const m = /@@ ([\d.]+) ([\d.]+) (\d+)\s*$/.exec(stderr);
       if (!m) return reject(new Error(`no measurement from GNU time (is it installed?): ${stderr.slice(-500)}`));
-      resolve({ code: code ?? -1, seconds, rssMiB: Number(m[1]) / 1024, stdout, stderr: stderr.slice(0, m.index) });
+      resolve({ code: code ?? -1, seconds, cpu: Number(m[1]) + Number(m[2]), rssMiB: Number(m[3]) / 1024, stdout, stderr: stderr.slice(0, m.index) });
     });
   });
 }
