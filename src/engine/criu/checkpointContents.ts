@@ -10,7 +10,7 @@ import { CHECKPOINT_CONTENTS_VERSION, type CheckpointContents, type CheckpointMo
 import { FD_TYPES, openFd, type FileEntry } from './fileDescriptors.js';
 import { decodeEntry, readImage, type ImageKind } from './imageFile.js';
 import { FsType } from './images.js';
-import { locate, nulSeparated, pageMap, type PageMap, type Piece } from './memory.js';
+import { decodePageMap, locate, nulSeparated, type PageMap, type Piece } from './memory.js';
 import { big, MalformedError } from './protobuf.js';
 import type { Decoded, MessageName } from './schema.js';
 
@@ -141,7 +141,7 @@ export class ContentsBuilder {
 
   #pageMap(pid: number): PageMap | undefined {
     const name = `pagemap-${pid}.img`;
-    const map = this.#read(name, (entries) => (entries.length ? pageMap(decodeEntry(entries, 0, 'PagemapHead'), entries.slice(1).map((_, i) => decodeEntry(entries, i + 1, 'Pagemap'))) : undefined));
+    const map = this.#read(name, (entries) => (entries.length ? decodePageMap(entries) : undefined));
     if (map) this.#maps.set(pid, map);
     return map;
   }

@@ -3,6 +3,7 @@
  * marked present lie one after another in pages-<id>.img (id from the pagemap's head). This finds where the
  * bytes of an address range lie in that file, so they can be read by offset or picked out of a stream.
  */
+import { decodeEntry } from './imageFile.js';
 import { MalformedError, big } from './protobuf.js';
 import type { Decoded } from './schema.js';
 
@@ -28,8 +29,13 @@ export interface PageMap {
   dumpedBytes: number;
 }
 
+/** A pagemap image's raw entries (head first), decoded into runs with their file offsets. */
+export function decodePageMap(entries: Buffer[]): PageMap {
+  return pageMap(decodeEntry(entries, 0, 'PagemapHead'), entries.slice(1).map((_, i) => decodeEntry(entries, i + 1, 'Pagemap')));
+}
+
 /** A pagemap image's entries (head first) as runs with their file offsets. */
-export function pageMap(head: Decoded<'PagemapHead'>, entries: Decoded<'Pagemap'>[]): PageMap {
+function pageMap(head: Decoded<'PagemapHead'>, entries: Decoded<'Pagemap'>[]): PageMap {
   const runs: PageRun[] = [];
   let offset = 0;
   for (const e of entries) {

@@ -14,7 +14,7 @@ import { walkFolder } from '../archive/walkFolder.js';
 import type { CheckpointContents } from './checkpointModel.js';
 import { ContentsBuilder, isContentImage, memoryWanted, type MemoryWant } from './checkpointContents.js';
 import { decodeEntry, MAX_CRIU_IMAGE_BYTES, onlyEntry, readImage } from './imageFile.js';
-import { pageMap } from './memory.js';
+import { decodePageMap } from './memory.js';
 
 export interface ReadContentsOptions extends TarEntryOptions {
   /** Read command lines and environments from the memory pages; default false (pages are skipped). */
@@ -143,7 +143,7 @@ class ImageCollector {
     const pagemap = this.images.get(`pagemap-${pid}.img`);
     if (pid === undefined || !mm || !pagemap) return undefined;
     return quietly(() => {
-      const map = readImage(pagemap, 'pagemap', 'pagemap', (e) => pageMap(decodeEntry(e, 0, 'PagemapHead'), e.slice(1).map((_, i) => decodeEntry(e, i + 1, 'Pagemap'))));
+      const map = readImage(pagemap, 'pagemap', 'pagemap', decodePageMap);
       // Notes (a cut-short string) are made again when the model is built.
       return memoryWanted(pid, readImage(mm, 'mm', 'mm', (e) => onlyEntry(e, 'Mm')), map, []);
     });
