@@ -77,14 +77,21 @@ const lacksCapability = (cap: string) => async (copy: string) => {
 };
 const CAPABILITY_BITS: Record<string, number> = { CAP_SYS_ADMIN: 21, CAP_SYS_MODULE: 16, CAP_SYS_PTRACE: 19, CAP_NET_ADMIN: 12 };
 
+/** Each entry of a plain tar, up to the end-of-archive blocks: header offset, name, size, and where the next begins. */
+function* tarHeaders(tar: Buffer): Generator<{ at: number; name: string; size: number; next: number }> {
+  for (let at = 0; at + 512 <= tar.length && tar.subarray(at, at + 512).some((b) => b !== 0); ) {
+    const size = parseInt(tar.subarray(at + 124, at + 136).toString('latin1').replace(/\0.*$/, '').trim() || '0', 8);
+    const next = at + 512 + Math.ceil(size / 512) * 512;
+    yield { at, name: tar.subarray(at, at + 100).toString('latin1').replace(/\0.*$/, '').replace(/^\.\//, ''), size, next };
+    at = next;
+  }
+}
+
 /** The offset of the end-of-archive blocks of a tar, so entries can be added before them. */
 function endOfEntries(tar: Buffer): number {
-  let at = 0;
-  while (at + 512 <= tar.length && tar.subarray(at, at + 512).some((b) => b !== 0)) {
-    const size = parseInt(tar.subarray(at + 124, at + 136).toString('latin1').replace(/\0.*$/, '').trim() || '0', 8);
-    at += 512 + Math.ceil(size / 512) * 512;
-  }
-  return at;
+  let end = 0;
+  for (const { next } of tarHeaders(tar)) end = next;
+  return end;
 }
 const withEntries = (tar: Buffer, entries: RawEntry[], first = false) => {
   const end = endOfEntries(tar);
@@ -97,12 +104,7 @@ const rootBindingSpec = (tar: Buffer) => {
   return JSON.stringify(spec);
 };
 function entryText(tar: Buffer, name: string): string {
-  for (let at = 0; at + 512 <= tar.length && tar.subarray(at, at + 512).some((b) => b !== 0); ) {
-    const size = parseInt(tar.subarray(at + 124, at + 136).toString('latin1').replace(/\0.*$/, '').trim() || '0', 8);
-    const entry = tar.subarray(at, at + 100).toString('latin1').replace(/\0.*$/, '').replace(/^\.\//, '');
-    if (entry === name) return tar.subarray(at + 512, at + 512 + size).toString('utf8');
-    at += 512 + Math.ceil(size / 512) * 512;
-  }
+  for (const e of tarHeaders(tar)) if (e.name === name) return tar.subarray(e.at + 512, e.at + 512 + e.size).toString('utf8');
   throw new Error(`${name} is not in the export`);
 }
 
