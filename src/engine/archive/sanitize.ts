@@ -22,9 +22,9 @@ const HOST_ACTION_ANNOTATIONS = ['org.criu.config'];
 /** Mount propagation that would carry mounts made in the container out to the host's mount table. */
 const PROPAGATION = new Set(['shared', 'rshared']);
 /** File systems of a podman container's own that have no host source. */
-const KERNEL_FILE_SYSTEMS = new Set(['proc', 'sysfs', 'tmpfs', 'devpts', 'mqueue', 'cgroup', 'cgroup2']);
+export const KERNEL_FILE_SYSTEMS: ReadonlySet<string> = new Set(['proc', 'sysfs', 'tmpfs', 'devpts', 'mqueue', 'cgroup', 'cgroup2']);
 /** Views of the host's kernel state a container may only read. */
-const READ_ONLY_FILE_SYSTEMS = new Set(['sysfs', 'cgroup', 'cgroup2']);
+export const READ_ONLY_FILE_SYSTEMS: ReadonlySet<string> = new Set(['sysfs', 'cgroup', 'cgroup2']);
 /** Where OCI hooks installed on this host are described (podman's hooks dirs). */
 const HOOK_DIRS = ['/usr/share/containers/oci/hooks.d', '/etc/containers/oci/hooks.d'];
 
@@ -184,10 +184,20 @@ export function unsafeMounts(config: Json, spec: Json): string[] {
     const options = asArray(mount.options).map((o) => str(o));
     const at = str(mount.destination);
     if (type === 'bind' || options.includes('bind') || options.includes('rbind')) continue;
-    if (!KERNEL_FILE_SYSTEMS.has(type)) out.add(`it mounts ${str(mount.source) || 'something'} (${type}${hostPathsIn(options)}) at ${at}: only bind mounts and a container's own file systems restore`);
-    else if (READ_ONLY_FILE_SYSTEMS.has(type) && !options.includes('ro')) out.add(`it mounts ${type} read-write at ${at}: a container gets it read-only`);
+    if (!KERNEL_FILE_SYSTEMS.has(type)) out.add(foreignMount(`${str(mount.source) || 'something'} (${type}${hostPathsIn(options)})`, at));
+    else if (READ_ONLY_FILE_SYSTEMS.has(type) && !options.includes('ro')) out.add(writableMount(type, at));
   }
   return [...out];
+}
+
+/** The refusal of a mount that is not a container's own ("/dev/sda1 (ext4)"), from the spec or CRIU's images alike. */
+export function foreignMount(what: string, at: string): string {
+  return `it mounts ${what} at ${at}: only bind mounts and a container's own file systems restore`;
+}
+
+/** The refusal of a view of the host's kernel mounted writable, from the spec or CRIU's images alike. */
+export function writableMount(type: string, at: string): string {
+  return `it mounts ${type} read-write at ${at}: a container gets it read-only`;
 }
 
 /** Whether the checkpoint ran in the host's network namespace (its spec, either copy, has none of its own). */

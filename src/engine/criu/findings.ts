@@ -3,7 +3,7 @@
  * capabilities beyond podman's defaults, tasks without seccomp, and mounts other than those podman and runc
  * make. A restore cannot take these away (CRIU sets them up from the images), so each is a reason to refuse.
  */
-import { DEFAULT_CAPABILITIES } from '../archive/sanitize.js';
+import { DEFAULT_CAPABILITIES, foreignMount, KERNEL_FILE_SYSTEMS, READ_ONLY_FILE_SYSTEMS, writableMount } from '../archive/sanitize.js';
 import { preview } from '../errors.js';
 import { capabilityNames } from './capabilities.js';
 import { FsType, type MountEntry, type NamespaceIds, type TaskCreds } from './images.js';
@@ -30,10 +30,6 @@ export interface CriuImages {
 const SECCOMP_STRICT = 1;
 const SECCOMP_FILTER = 2;
 const MS_RDONLY = 1;
-/** Filesystems CRIU mounts anew from the image that a podman container has: its own, nothing of the host's. */
-const OWN_FILESYSTEMS: ReadonlySet<number> = new Set([FsType.PROC, FsType.SYSFS, FsType.TMPFS, FsType.DEVPTS, FsType.MQUEUE, FsType.CGROUP, FsType.CGROUP2]);
-/** Views of the host that must stay read-only, however they are mounted. */
-const READ_ONLY_FILESYSTEMS: ReadonlySet<number> = new Set([FsType.SYSFS, FsType.CGROUP, FsType.CGROUP2]);
 const FS_NAMES = new Map<number, string>(Object.entries(FsType).map(([name, code]) => [code, name.toLowerCase()]));
 
 export function criuImageFindings(images: CriuImages): string[] {
@@ -100,10 +96,12 @@ function mountFindings(namespaces: readonly MountEntry[][]): string[] {
 function mountProblem(m: MountEntry): string | undefined {
   const type = m.fstype === FsType.AUTO || m.fstype === FsType.UNSUPPORTED ? (m.fsname ?? 'unknown filesystem') : (FS_NAMES.get(m.fstype) ?? `filesystem type ${m.fstype}`);
   const at = shown(m.mountpoint);
-  if (READ_ONLY_FILESYSTEMS.has(m.fstype) && !readOnly(m)) return `it mounts ${type} read-write at ${at}: a container gets it read-only`;
+  // Judged by CRIU's type code; an AUTO or unsupported type is never a container's own, whatever name it gives.
+  const known = FS_NAMES.get(m.fstype) ?? '';
+  if (READ_ONLY_FILE_SYSTEMS.has(known) && !readOnly(m)) return writableMount(type, at);
   // External mounts are bound from what the runtime hands CRIU at restore (the checked spec's mounts), not from the image.
   if (m.external) return undefined;
-  if (!OWN_FILESYSTEMS.has(m.fstype)) return `it mounts ${shown(m.source)} (${shown(type)}) at ${at}: only bind mounts and a container's own file systems restore`;
+  if (!KERNEL_FILE_SYSTEMS.has(known)) return foreignMount(`${shown(m.source)} (${shown(type)})`, at);
   if (m.fstype === FsType.PROC && !readOnly(m) && !(m.mountpoint === '/proc' && m.root === '/')) return `it mounts proc read-write at ${at}: only /proc itself is writable in a container`;
   return undefined;
 }
