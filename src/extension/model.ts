@@ -25,6 +25,8 @@ export class CheckpointModel implements vscode.Disposable {
   readonly onDidChange = this.#changed.event;
   #loading?: Promise<void>;
   #queued?: Promise<void>;
+  /** Bumped when the host facts are dropped, so a load that began before cannot put back the old ones. */
+  #hostGeneration = 0;
 
   constructor(
     private podman: () => Podman,
@@ -37,7 +39,10 @@ export class CheckpointModel implements vscode.Disposable {
    * whoever awaits sees data read after the call, never the older load in flight.
    */
   load(options: { hostFacts?: boolean } = {}): Promise<void> {
-    if (options.hostFacts) this.host = undefined;
+    if (options.hostFacts) {
+      this.host = undefined;
+      this.#hostGeneration++;
+    }
     if (!this.#loading) return (this.#loading = this.#run());
     this.#queued ??= this.#loading.then(() => {
       this.#queued = undefined;
@@ -59,13 +64,16 @@ export class CheckpointModel implements vscode.Disposable {
         return [];
       });
     const podman = this.podman();
+    const generation = this.#hostGeneration;
     try {
       const [host, containers, images] = await Promise.all([
         this.host ? Promise.resolve(this.host) : podman.hostFacts(),
         podman.listContainers(),
         podman.listCheckpointImages(),
       ]);
-      Object.assign(this, { host, containers, images, problem: undefined });
+      Object.assign(this, { containers, images, problem: undefined });
+      // Facts read with settings since replaced (another PATH, another CRIU) would outlive the reload queued after.
+      if (generation === this.#hostGeneration) this.host = host;
     } catch (err) {
       this.log.error(describeError(err));
       this.containers = [];

@@ -253,6 +253,8 @@ suite('Checkpoint Studio in the extension host', function () {
     }
     const again = (await vscode.commands.executeCommand('checkpointStudio.checkHost')) as HostCheckReport | undefined;
     assert.equal(again?.ok, true);
+    await api.services.refresh.now();
+    assert.equal(api.services.model.host?.criu?.text, hostCriuText(), 'facts read with the hanging CRIU outlived its settings');
     assert.equal(api.services.model.hostCheckFailure, undefined);
     assert.ok(!api.views.containers.getChildren().some((n) => n.container === undefined), 'the failure row stayed after a passing check');
   });
