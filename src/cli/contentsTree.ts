@@ -1,6 +1,7 @@
 /**
- * The text of `ckpt inspect archive:FILE`: a tree shaped like checkpointctl's `inspect` (summary, process tree
- * with command lines, environment, files and sockets under each process, then mounts), and the notes.
+ * The text of `ckpt inspect REF --ps-tree…`: a tree shaped like checkpointctl's `inspect` (summary, dump
+ * statistics, process tree with command lines, environment, files and sockets under each process), then the
+ * mounts, the changed files, and the notes.
  */
 import type { CheckpointInspection, CheckpointProcess, OpenFd } from '../engine/index.js';
 import { formatSize, table } from '../shared/format.js';
@@ -12,6 +13,8 @@ export interface TreeSections {
   files: boolean;
   sockets: boolean;
   mounts: boolean;
+  stats: boolean;
+  changes: boolean;
 }
 
 interface Node {
@@ -19,7 +22,7 @@ interface Node {
   children?: Node[];
 }
 
-export function renderInspection(path: string, { summary, contents }: CheckpointInspection, show: TreeSections): string {
+export function renderInspection({ reference, summary, contents, stats, rootfsDiff, missing }: CheckpointInspection, show: TreeSections): string {
   const facts: Node[] = [
     { label: `Engine: ${summary.engine}` },
     ...(summary.imageName ? [{ label: `Image: ${summary.imageName}` }] : []),
@@ -29,13 +32,28 @@ export function renderInspection(path: string, { summary, contents }: Checkpoint
     { label: `Checkpoint size: ${formatSize(summary.sizes.checkpoint)}`, children: [{ label: `Memory pages size: ${formatSize(summary.sizes.memoryPages)}` }] },
     ...(summary.sizes.rootfsDiff ? [{ label: `Root FS diff size: ${formatSize(summary.sizes.rootfsDiff)}` }] : []),
   ];
+  if (show.stats) {
+    const ms = (us: number) => `${(us / 1000).toFixed(3)} ms`;
+    facts.push({
+      label: 'CRIU dump statistics',
+      children: stats
+        ? [`Freezing time: ${ms(stats.freezingTimeUs)}`, `Frozen time: ${ms(stats.frozenTimeUs)}`, `Memdump time: ${ms(stats.memdumpTimeUs)}`, `Memwrite time: ${ms(stats.memwriteTimeUs)}`,
+          `Pages scanned: ${stats.pagesScanned}`, `Pages written: ${stats.pagesWritten}`].map((label) => ({ label }))
+        : [{ label: '(the checkpoint has no stats-dump)' }],
+    });
+  }
   if (show.psTree) facts.push({ label: 'Process tree', children: processTree(contents.processes, show) });
-  const lines = [`Displaying container checkpoint tree view from ${path}`, '', ...render({ label: summary.containerName, children: facts })];
+  const lines = [`Displaying container checkpoint tree view from ${reference}`, '', ...render({ label: summary.containerName, children: facts })];
+  if (show.changes) {
+    const rows = rootfsDiff.map((f) => [f.type === 'deleted' ? 'deleted' : f.type, f.type === 'file' ? formatSize(f.size) : '', f.path]);
+    lines.push('', 'Changed files (rootfs diff):', rows.length ? indent(table(['CHANGE', 'SIZE', 'PATH'], rows)) : '  none');
+  }
   if (show.mounts) {
     const rows = contents.mounts.map((m) => [m.mountpoint, m.type, m.source, [m.readOnly ? 'ro' : 'rw', m.external ? 'from the host' : ''].filter(Boolean).join(', ')]);
     lines.push('', 'Mounts:', indent(table(['MOUNTPOINT', 'TYPE', 'SOURCE', 'MODE'], rows)));
   }
-  if (contents.notes.length) lines.push('', 'Not shown:', ...contents.notes.map((n) => `  ${n}`));
+  const notes = [...missing, ...contents.notes];
+  if (notes.length) lines.push('', 'Not shown:', ...notes.map((n) => `  ${n}`));
   return lines.join('\n');
 }
 

@@ -49,6 +49,16 @@ export { devContainerWorkspace, remapPath, workspaceRemapEdit, type DevContainer
 export type { MetadataEdit } from './archive/repack.js';
 export { parseTop, processesOutsideTree, type ContainerProcess } from './podman/execProcesses.js';
 export { checkpointDevContainer, DevContainerAnnotation, gitCommit } from './devcontainer/checkpointDevContainer.js';
-export { readArchiveContents, readFolderContents, type ContentsReadStats, type ReadContentsOptions } from './criu/readContents.js';
+export { readArchiveContents, readFolderContents, type ContentsReadStats, type MemoryVisitor, type ReadContentsOptions } from './criu/readContents.js';
 export type { Address, CheckpointContents, CheckpointMount, CheckpointProcess, CheckpointVma, OpenFd, SocketState, SocketType, TaskState } from './criu/checkpointModel.js';
-export { inspectCheckpointArchive, type CheckpointInspection, type InspectArchiveOptions } from './criu/inspectArchive.js';
+export {
+  inspectCheckpoint,
+  visitCheckpoint,
+  subtree,
+  type CheckpointInspection,
+  type CheckpointVisitor,
+  type DumpStats,
+  type InspectOptions,
+  type RootfsDiffEntry,
+} from './checkpoint/inspectCheckpoint.js';
+export type { CheckpointPlaces } from './checkpoint/source.js';

@@ -5,13 +5,15 @@ import { formatRegistryReference, parseRegistryReference, type RegistryReference
  * Where an image is, in the transport style of containers/image and skopeo:
  * `podman:NAME` (podman's storage; a bare NAME means the same), `store:TAG` (the embedded store),
  * `oci:PATH:TAG` (any OCI image layout), `archive:FILE` (a checkpoint archive), `docker://HOST/REPO:TAG`
- * (a registry).
+ * (a registry), and, to look inside only, `oci-archive:FILE` and `docker-archive:FILE` (an image layout or a
+ * `docker save`/`podman save` tar holding one image).
  */
 export type ImageReference =
   | { kind: 'podman'; name: string }
   | { kind: 'store'; tag: string }
   | { kind: 'oci'; path: string; tag: string }
   | { kind: 'archive'; path: string }
+  | { kind: 'oci-archive' | 'docker-archive'; path: string }
   | ({ kind: 'registry' } & RegistryReference);
 
 export function parseReference(text: string): ImageReference {
@@ -28,7 +30,9 @@ export function parseReference(text: string): ImageReference {
     case 'store':
       return { kind: 'store', tag: need(rest, 'the tag') };
     case 'archive':
-      return { kind: 'archive', path: need(rest, 'the file') };
+    case 'oci-archive':
+    case 'docker-archive':
+      return { kind: transport, path: need(rest, 'the file') };
     case 'docker':
       if (!rest.startsWith('//')) break;
       return { kind: 'registry', ...parseRegistryReference(need(rest.slice(2), 'the image')) };
@@ -51,7 +55,9 @@ export function formatReference(ref: ImageReference): string {
     case 'oci':
       return `oci:${ref.path}:${ref.tag}`;
     case 'archive':
-      return `archive:${ref.path}`;
+    case 'oci-archive':
+    case 'docker-archive':
+      return `${ref.kind}:${ref.path}`;
     case 'registry':
       return `docker://${formatRegistryReference(ref)}`;
   }

@@ -1,17 +1,17 @@
 import { resolve } from 'node:path';
-import { describeCheckpointAnnotations, formatReference, inspectCheckpointArchive, parseReference } from '../../engine/index.js';
+import { describeCheckpointAnnotations, formatReference, inspectCheckpoint, parseReference, type ImageReference } from '../../engine/index.js';
 import { UsageError, type CliCommand, type CliContext, type OptionValues } from '../command.js';
 import { renderInspection, type TreeSections } from '../contentsTree.js';
 import { findImage } from '../resolve.js';
 import { formatSize, toJson } from '../../shared/format.js';
 
-const CONTENTS_FLAGS = ['ps-tree', 'cmdline', 'env', 'files', 'sockets', 'mounts', 'all', 'pid'] as const;
+const CONTENTS_FLAGS = ['ps-tree', 'cmdline', 'env', 'files', 'sockets', 'mounts', 'stats', 'changes', 'all', 'pid'] as const;
 
 export const inspect: CliCommand = {
   name: 'inspect',
-  summary: 'Show what a checkpoint records: container, versions, host; and, for an archive, its processes, files, sockets and mounts',
-  usage: 'REF [--ps-tree] [--cmdline] [--env] [--files] [--sockets] [--mounts] [--all] [--pid N] [--json]\n' +
-    '       (REF: archive:FILE, a podman name, store:TAG, oci:PATH:TAG or docker://HOST/REPO:TAG)',
+  summary: 'Show what a checkpoint records (container, versions, host) and holds: processes, files, sockets, mounts, changes',
+  usage: 'REF [--ps-tree] [--cmdline] [--env] [--files] [--sockets] [--mounts] [--stats] [--changes] [--all] [--pid N] [--json]\n' +
+    '       (REF: archive:FILE, a podman name, store:TAG, oci:PATH:TAG, oci-archive:FILE, docker-archive:FILE or docker://HOST/REPO:TAG)',
   help: [
     '--ps-tree   the process tree (the default for an archive)',
     '--cmdline   each process\'s command line (read from its memory pages)',
@@ -19,23 +19,23 @@ export const inspect: CliCommand = {
     '--files     open files, working folder and root of each process',
     '--sockets   open sockets: unix, TCP/UDP (addresses, ports, state), netlink',
     '--mounts    the mounts CRIU restores',
+    '--stats     CRIU\'s dump statistics (freezing and frozen time, pages written)',
+    '--changes   the files the container changed or deleted (its rootfs diff)',
     '--all       all of the above',
     '--pid N     only process N and its descendants',
-    '--json      print it as JSON (an archive: CheckpointInspection, with contents.version; an image: its annotations)',
-    'Looking inside needs an archive for now: `ckpt copy REF archive:FILE` makes one from any image.',
+    '--json      print it as JSON (with a section or an archive: CheckpointInspection, with contents.version; an image alone: its annotations)',
+    'An image alone shows its annotations (no layer is read); any section reads the checkpoint in place: a registry\'s layer is',
+    'streamed, never stored. An archive shows the process tree by default.',
   ],
   options: {
     json: { type: 'boolean' }, 'ps-tree': { type: 'boolean' }, cmdline: { type: 'boolean' }, env: { type: 'boolean' }, files: { type: 'boolean' },
-    sockets: { type: 'boolean' }, mounts: { type: 'boolean' }, all: { type: 'boolean' }, pid: { type: 'string' },
+    sockets: { type: 'boolean' }, mounts: { type: 'boolean' }, stats: { type: 'boolean' }, changes: { type: 'boolean' }, all: { type: 'boolean' }, pid: { type: 'string' },
   },
   positionals: { min: 1, max: 1 },
   async run(ctx, values, [text]) {
     const ref = parseReference(text!);
-    if (ref.kind === 'archive') return inspectArchive(ctx, resolve(ref.path), values);
-    const asked = CONTENTS_FLAGS.filter((f) => values[f] !== undefined);
-    if (asked.length) {
-      throw new UsageError(`--${asked[0]} needs a checkpoint archive: \`ckpt copy ${formatReference(ref)} archive:FILE\`, then \`ckpt inspect archive:FILE --${asked[0]}\``);
-    }
+    const isArchive = ref.kind === 'archive' || ref.kind === 'oci-archive' || ref.kind === 'docker-archive';
+    if (isArchive || CONTENTS_FLAGS.some((f) => values[f] !== undefined)) return inspectContents(ctx, isArchive ? { ...ref, path: resolve(ref.path) } : ref, values);
     const { image } = await findImage(ctx, text!);
     if (values.json) return ctx.out(toJson({ location: ref.kind, ...image }));
     const lines = [
@@ -57,7 +57,7 @@ export const inspect: CliCommand = {
   },
 };
 
-async function inspectArchive(ctx: CliContext, path: string, values: OptionValues): Promise<void> {
+async function inspectContents(ctx: CliContext, ref: ImageReference, values: OptionValues): Promise<void> {
   const all = values.all === true;
   const show: TreeSections = {
     psTree: all || values['ps-tree'] === true || values.cmdline === true || values.env === true || values.files === true || values.sockets === true,
@@ -66,6 +66,8 @@ async function inspectArchive(ctx: CliContext, path: string, values: OptionValue
     files: all || values.files === true,
     sockets: all || values.sockets === true,
     mounts: all || values.mounts === true,
+    stats: all || values.stats === true,
+    changes: all || values.changes === true,
   };
   // With no section named, the process tree.
   if (!Object.values(show).some(Boolean)) show.psTree = true;
@@ -74,7 +76,7 @@ async function inspectArchive(ctx: CliContext, path: string, values: OptionValue
     pid = Number(values.pid);
     if (!Number.isSafeInteger(pid) || pid <= 0) throw new UsageError(`--pid takes a process ID, not ${String(values.pid)}`);
   }
-  const inspection = await inspectCheckpointArchive(path, { memory: show.cmdline || show.env, pid, signal: ctx.signal });
+  const inspection = await inspectCheckpoint(ctx, ref, { memory: show.cmdline || show.env, pid, signal: ctx.signal });
   if (values.json) return ctx.out(toJson(inspection));
-  ctx.out(renderInspection(path, inspection, show));
+  ctx.out(renderInspection(inspection, show));
 }

@@ -58,7 +58,14 @@ export interface TarEntry {
   body: AsyncIterable<Buffer>;
 }
 
-export type TarEntryOptions = ReadOptions & ArchiveLimits;
+export type TarEntryOptions = ReadOptions & ArchiveLimits & {
+  /**
+   * Symlinks may point anywhere (their targets still checked for length and bytes): for a tar that is only listed,
+   * never unpacked here, like rootfs-diff.tar, which podman unpacks into the container's root, where links to
+   * /proc/mounts are normal.
+   */
+  linksAnywhere?: boolean;
+};
 
 /**
  * Opens a tar stream, compressed or not, as checked entries. `what` names it in errors, which are
@@ -130,7 +137,7 @@ async function* checkedEntries(stream: Readable, what: string, options: TarEntry
       } else if (type === 'symlink') {
         linkTarget = header.linkname ?? '';
         const bad = linkTargetProblem(name.path, linkTarget, limits.maxPathBytes);
-        if (bad) throw unsafe(`symlink ${entry} -> ${quote(linkTarget)} ${bad.problem}`, bad.limit);
+        if (bad && !(options.linksAnywhere && bad.outside)) throw unsafe(`symlink ${entry} -> ${quote(linkTarget)} ${bad.problem}`, bad.limit);
       }
       const added = seen.add(name.path, type, count);
       if (added.through) throw unsafe(`entry ${entry} goes through ${quote(added.through.path)}, a ${added.through.type}`);

@@ -23,16 +23,19 @@ export function cleanPath(raw: string, maxBytes: number): PathCheck {
   return { path: parts.join('/') };
 }
 
-/** What is wrong with a symlink at `linkPath` (a clean path) pointing to `target`, or undefined when it stays inside. */
-export function linkTargetProblem(linkPath: string, target: string, maxBytes: number): { problem: string; limit?: PathLimit } | undefined {
+/**
+ * What is wrong with a symlink at `linkPath` (a clean path) pointing to `target`, or undefined when it stays
+ * inside; `outside` marks a target that is well-formed but leads out of the tree.
+ */
+export function linkTargetProblem(linkPath: string, target: string, maxBytes: number): { problem: string; limit?: PathLimit; outside?: true } | undefined {
   if (target === '') return { problem: 'has an empty target' };
   if (UNREADABLE.test(target)) return { problem: 'has a target with a NUL byte or bytes that are not UTF-8' };
   if (Buffer.byteLength(target) > maxBytes) return { problem: `has a target longer than ${maxBytes} bytes`, limit: 'maxPathBytes' };
-  if (target.startsWith('/')) return { problem: 'points to an absolute path, outside the target' };
+  if (target.startsWith('/')) return { problem: 'points to an absolute path, outside the target', outside: true };
   const parts = target.split('/').filter((p) => p !== '' && p !== '.');
   const firstName = parts.findIndex((p) => p !== '..');
   const climbs = firstName === -1 ? parts.length : firstName;
-  if (parts.slice(climbs).includes('..')) return { problem: 'climbs with ".." after a name, which may itself be a link' };
-  if (climbs > linkPath.split('/').length - 1) return { problem: 'points outside the target' };
+  if (parts.slice(climbs).includes('..')) return { problem: 'climbs with ".." after a name, which may itself be a link', outside: true };
+  if (climbs > linkPath.split('/').length - 1) return { problem: 'points outside the target', outside: true };
   return undefined;
 }

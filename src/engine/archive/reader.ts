@@ -99,13 +99,17 @@ export async function readCheckpointArchive(input: string | Readable, options: R
  */
 export async function readCheckpointFolder(dir: string, options: Pick<ReadArchiveOptions, 'maxMetadataBytes' | 'signal'> = {}): Promise<CheckpointArchiveSummary> {
   const summary = new ArchiveSummaryBuilder(dir, options.maxMetadataBytes);
-  for await (const { path, rel, stat } of walkFolder(dir)) {
-    if (options.signal?.aborted) throw cancelled(`reading ${dir}`, options.signal);
-    const type = stat.isDirectory() ? 'directory' : stat.isSymbolicLink() ? 'symlink' : 'file';
-    const entry: TarEntry = { path: rel, type, size: type === 'file' ? stat.size : 0, body: type === 'file' ? fileBody(path) : emptyBody() };
-    await summary.add(entry, isMetadata(entry) ? await summary.readMetadata(entry) : undefined);
-  }
+  for await (const entry of folderEntries(dir, options.signal)) await summary.add(entry, isMetadata(entry) ? await summary.readMetadata(entry) : undefined);
   return summary.finish('none');
+}
+
+/** A folder's files as the entries of an archive of it, in name order; a file's body is read only when iterated. */
+export async function* folderEntries(dir: string, signal?: AbortSignal): AsyncGenerator<TarEntry> {
+  for await (const { path, rel, stat } of walkFolder(dir)) {
+    if (signal?.aborted) throw cancelled(`reading ${dir}`, signal);
+    const type = stat.isDirectory() ? 'directory' : stat.isSymbolicLink() ? 'symlink' : 'file';
+    yield { path: rel, type, size: type === 'file' ? stat.size : 0, body: type === 'file' ? fileBody(path) : emptyBody() };
+  }
 }
 
 async function* fileBody(path: string): AsyncGenerator<Buffer> {

@@ -19,6 +19,7 @@ import { pushImage } from '../registry/pushImage.js';
 import { manifestReference } from '../registry/registryReference.js';
 
 type RegistryImageReference = Extract<ImageReference, { kind: 'registry' }>;
+type CopyableReference = Exclude<ImageReference, { kind: 'oci-archive' | 'docker-archive' }>;
 
 export interface CopyContext {
   podman: Podman;
@@ -50,6 +51,8 @@ export async function copyImage(ctx: CopyContext, src: ImageReference, dst: Imag
   if (options.compression !== undefined && !['gzip', 'zstd', 'none'].includes(options.compression)) {
     throw new EngineError('INVALID_ARGUMENT', `compression ${JSON.stringify(options.compression)} is not one of gzip, zstd, none`);
   }
+  copyable(src);
+  copyable(dst);
   if (src.kind === 'registry' && (dst.kind === 'store' || dst.kind === 'oci')) return pullInto(ctx, src, dst, options);
   // Into an archive, the compression is the archive's; a layer built on the way is a temporary one.
   const from = await openSource(ctx, src, dst.kind === 'archive' ? { ...options, compression: 'none' } : options);
@@ -111,6 +114,14 @@ async function pullInto(ctx: CopyContext, src: RegistryImageReference, dst: Extr
   return withOwnHandle(path, { create: true }, (layout) => pullImage(client(ctx, src), src.repository, manifestReference(src), layout, dst.tag, options));
 }
 
+/** Image tars are read in place to look inside; copies go through podman, which loads them. */
+function copyable(ref: ImageReference): asserts ref is CopyableReference {
+  if (ref.kind !== 'oci-archive' && ref.kind !== 'docker-archive') return;
+  throw new EngineError('INVALID_ARGUMENT', `${formatReference(ref)}: ckpt reads a ${ref.kind} only to look inside (inspect, mem, diff, scan)`, {
+    hint: `load it into podman with \`podman load -i ${ref.path}\`, then copy it from there`,
+  });
+}
+
 function client(ctx: CopyContext, ref: RegistryImageReference): RegistryClient {
   if (!ctx.registry) throw new EngineError('INVALID_ARGUMENT', `${formatReference(ref)}: registries are not available here`);
   return ctx.registry(ref.registry);
@@ -120,7 +131,7 @@ function client(ctx: CopyContext, ref: RegistryImageReference): RegistryClient {
  * The source as a layout. Podman's images, a registry's and archives are first saved, pulled or built into a
  * temporary layout of this copy's own, removed when the copy ends, and at once if getting the image there fails.
  */
-async function openSource(ctx: CopyContext, ref: ImageReference, options: CopyImageOptions): Promise<Source> {
+async function openSource(ctx: CopyContext, ref: CopyableReference, options: CopyImageOptions): Promise<Source> {
   const nothing = async () => {};
   switch (ref.kind) {
     case 'store':

@@ -7,8 +7,9 @@ import { EngineError } from '../errors.js';
 import { MalformedError } from './protobuf.js';
 import { decode, type Decoded, type MessageName } from './schema.js';
 
-/** CRIU's IMG_COMMON_MAGIC, at the head of every image but the inventory. */
+/** CRIU's IMG_COMMON_MAGIC, at the head of every image but the inventory and the service ones (stats). */
 const IMG_COMMON_MAGIC = 0x54564319;
+const IMG_SERVICE_MAGIC = 0x55105940;
 
 /** The type magics of the images the engine reads (CRIU's criu/include/magic.h). */
 export const ImageMagic = {
@@ -24,6 +25,7 @@ export const ImageMagic = {
   mm: 0x57492820,
   pagemap: 0x56084025,
   ttyInfo: 0x59453036,
+  stats: 0x57093306,
 } as const;
 export type ImageKind = keyof typeof ImageMagic;
 
@@ -74,7 +76,7 @@ export function eachEntry<N extends MessageName>(entries: Buffer[], type: N): De
 
 function entries(bytes: Buffer, kind: ImageKind): Buffer[] {
   // The inventory, read first and alone, carries only its own magic.
-  const head = kind === 'inventory' ? [ImageMagic.inventory] : [IMG_COMMON_MAGIC, ImageMagic[kind]];
+  const head = kind === 'inventory' ? [ImageMagic.inventory] : [kind === 'stats' ? IMG_SERVICE_MAGIC : IMG_COMMON_MAGIC, ImageMagic[kind]];
   if (bytes.length < head.length * 4) throw new MalformedError(`it has ${bytes.length} bytes, fewer than its magic numbers take`);
   const found = head.map((_, i) => bytes.readUInt32LE(i * 4));
   if (found.some((m, i) => m !== head[i])) throw new MalformedError(`it starts with ${found.map(hex).join(' ')}, not ${head.map(hex).join(' ')}`);

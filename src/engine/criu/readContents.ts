@@ -5,16 +5,15 @@
  * from an archive they are picked out of the pages-*.img entry as it streams past. An archive that holds a
  * pages file before the maps that say what to pick from it is read a second time for those (a path only).
  */
-import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
-import { EngineError, cancelled } from '../errors.js';
-import { openEntries, type TarEntryOptions } from '../archive/entries.js';
-import { walkFolder } from '../archive/walkFolder.js';
+import { EngineError } from '../errors.js';
+import { openEntries, type TarEntry, type TarEntryOptions } from '../archive/entries.js';
+import { folderEntries } from '../archive/reader.js';
 import type { CheckpointContents } from './checkpointModel.js';
 import { ContentsBuilder, isContentImage, memoryWanted, type MemoryWant } from './checkpointContents.js';
 import { decodeEntry, MAX_CRIU_IMAGE_BYTES, onlyEntry, readImage } from './imageFile.js';
-import { decodePageMap } from './memory.js';
+import { decodePageMap, PAGE_SIZE, type PageMap } from './memory.js';
 
 export interface ReadContentsOptions extends TarEntryOptions {
   /** Read command lines and environments from the memory pages; default false (pages are skipped). */
@@ -35,84 +34,106 @@ const CHECKPOINT_DIR = 'checkpoint/';
 const PAGES = /^pages-(\d+)\.img$/;
 const DEFAULT_MAX_IMAGES_BYTES = 256 << 20;
 
-export async function readArchiveContents(input: string | Readable, options: ReadContentsOptions = {}): Promise<CheckpointContents & { stats: ContentsReadStats }> {
-  const what = typeof input === 'string' ? basename(input) : 'checkpoint archive';
-  const images = new ImageCollector(what, options.maxImagesBytes);
-  const served: MemoryWant[] = [];
-  const deferred = new Set<number>();
-  const stats: ContentsReadStats = { archivePasses: 1, pageBytesRead: 0 };
-  const { entries } = await openEntries(input, what, options);
-  for await (const entry of entries) {
-    if (entry.type !== 'file' || !entry.path.startsWith(CHECKPOINT_DIR)) continue;
-    const name = entry.path.slice(CHECKPOINT_DIR.length);
+/** Every dumped page run of a process, in chunks, as the pages file streams past (see CheckpointVisitor). */
+export type MemoryVisitor = (pid: number, vaddr: bigint, bytes: Buffer) => void | Promise<void>;
+
+/**
+ * Reads the contents from a checkpoint's entries as they come (one pass over an archive, a layer or a folder):
+ * add() each entry of the checkpoint folder, then finish(). Pages files are picked from as they stream past and
+ * handed to `onMemory`; one that comes before the maps that locate it is read again through `again` if given.
+ */
+export class ContentsReader {
+  readonly #images: ImageCollector;
+  readonly #served: MemoryWant[] = [];
+  readonly #deferred = new Set<number>();
+  readonly stats: ContentsReadStats = { archivePasses: 1, pageBytesRead: 0 };
+
+  constructor(
+    what: string,
+    private readonly options: ReadContentsOptions & { onMemory?: MemoryVisitor } = {},
+  ) {
+    this.#images = new ImageCollector(what, options.maxImagesBytes);
+  }
+
+  /** Something skipped on the way, for the contents' notes. */
+  note(text: string): void {
+    this.#images.notes.push(text);
+  }
+
+  /** Whether the reader wants the bodies of pages files at all. */
+  get #readsPages(): boolean {
+    return !!this.options.memory || !!this.options.onMemory;
+  }
+
+  /** An entry of the checkpoint folder, `name` relative to it. */
+  async add(name: string, entry: TarEntry): Promise<void> {
+    if (entry.type !== 'file') return;
     const pages = PAGES.exec(name);
-    if (isContentImage(name)) images.add(name, entry.size, await readBody(entry.body, entry.size));
-    else if (pages && options.memory) {
-      const wants = images.wantsFor(Number(pages[1]));
-      if (!wants) deferred.add(Number(pages[1]));
-      else {
-        stats.pageBytesRead += await pick(entry.body, wants);
-        served.push(...wants);
-      }
+    if (isContentImage(name)) this.#images.add(name, entry.size, await readBody(entry.body, entry.size));
+    else if (pages && this.#readsPages) {
+      const id = Number(pages[1]);
+      const owner = this.#images.ownerOf(id);
+      if (!owner) return void this.#deferred.add(id);
+      const wants = this.options.memory ? owner.wants : [];
+      this.stats.pageBytesRead += await pick(entry.body, wants, owner, this.options.onMemory);
+      this.#served.push(...wants);
     }
   }
-  const builder = new ContentsBuilder(images.images, images.notes);
-  const contents = builder.build();
-  if (options.memory) {
-    const done = new Set(served.map((w) => `${w.pid}/${w.what}`));
-    const rest = builder.memoryWanted(contents.processes).filter((w) => !done.has(`${w.pid}/${w.what}`));
-    const again = rest.filter((w) => deferred.has(w.pagesId));
-    if (again.length && typeof input !== 'string') {
-      contents.notes.push('this stream holds memory pages before the maps that locate them, and a stream cannot be read twice; read it from a file to see command lines and environments');
-    } else if (again.length) {
-      stats.archivePasses = 2;
-      for await (const entry of (await openEntries(input, what, options)).entries) {
-        const pages = entry.type === 'file' && entry.path.startsWith(CHECKPOINT_DIR) ? PAGES.exec(entry.path.slice(CHECKPOINT_DIR.length)) : null;
-        const wants = pages ? again.filter((w) => w.pagesId === Number(pages[1])) : [];
-        if (wants.length) stats.pageBytesRead += await pick(entry.body, wants);
+
+  /** The model, with command lines and environments filled in when asked; `again` reopens the checkpoint's folder entries. */
+  async finish(again?: () => Promise<AsyncIterable<{ name: string; entry: TarEntry }>>): Promise<CheckpointContents & { stats: ContentsReadStats }> {
+    const builder = new ContentsBuilder(this.#images.images, this.#images.notes);
+    const contents = builder.build();
+    const served = this.#served;
+    if (this.#deferred.size) {
+      if (!again) {
+        contents.notes.push('this stream holds memory pages before the maps that locate them, and a stream cannot be read twice; read it from a file to see command lines, environments and memory');
+      } else {
+        this.stats.archivePasses = 2;
+        for await (const { name, entry } of await again()) {
+          const pages = entry.type === 'file' ? PAGES.exec(name) : null;
+          const owner = pages && this.#deferred.has(Number(pages[1])) ? this.#images.ownerOf(Number(pages[1])) : undefined;
+          if (!owner) continue;
+          const wants = this.options.memory ? owner.wants : [];
+          this.stats.pageBytesRead += await pick(entry.body, wants, owner, this.options.onMemory);
+          served.push(...wants);
+        }
       }
-      served.push(...again);
     }
-    // Pages files the archive does not hold (or that could not be read again): nothing of them is known.
-    for (const w of rest.filter((w) => !served.includes(w))) served.push({ ...w, missing: w.buffer.length });
-    builder.fillMemory(contents.processes, served);
+    if (this.options.memory) {
+      const done = new Set(served.map((w) => `${w.pid}/${w.what}`));
+      // Pages files the checkpoint does not hold (or that could not be read again): nothing of them is known.
+      const rest = builder.memoryWanted(contents.processes).filter((w) => !done.has(`${w.pid}/${w.what}`));
+      builder.fillMemory(contents.processes, [...served, ...rest.map((w) => ({ ...w, missing: w.buffer.length }))]);
+    }
+    return { ...contents, stats: this.stats };
   }
-  return { ...contents, stats };
 }
 
+/** Reads the contents of a checkpoint archive (a path or a stream, any compression): one pass, two when its pages come before their maps. */
+export async function readArchiveContents(input: string | Readable, options: ReadContentsOptions = {}): Promise<CheckpointContents & { stats: ContentsReadStats }> {
+  const what = typeof input === 'string' ? basename(input) : 'checkpoint archive';
+  const reader = new ContentsReader(what, options);
+  const inFolder = async function* (entries: AsyncIterable<TarEntry>) {
+    for await (const entry of entries) if (entry.path.startsWith(CHECKPOINT_DIR)) yield { name: entry.path.slice(CHECKPOINT_DIR.length), entry };
+  };
+  for await (const { name, entry } of inFolder((await openEntries(input, what, options)).entries)) await reader.add(name, entry);
+  return reader.finish(typeof input === 'string' ? async () => inFolder((await openEntries(input, what, options)).entries) : undefined);
+}
+
+/** The same from a folder: an unpacked archive, or its checkpoint/ folder itself. */
 export async function readFolderContents(dir: string, options: Pick<ReadContentsOptions, 'memory' | 'maxImagesBytes' | 'signal'> = {}): Promise<CheckpointContents & { stats: ContentsReadStats }> {
-  const images = new ImageCollector(dir, options.maxImagesBytes);
-  const pagesFiles = new Map<number, string>();
-  for await (const { path, rel, stat } of walkFolder(dir)) {
-    if (options.signal?.aborted) throw cancelled(`reading ${dir}`, options.signal);
-    if (!stat.isFile()) continue;
-    // The folder of an unpacked archive, or its checkpoint/ folder itself.
-    const name = rel.startsWith(CHECKPOINT_DIR) ? rel.slice(CHECKPOINT_DIR.length) : rel.includes('/') ? '' : rel;
-    const pages = PAGES.exec(name);
-    if (isContentImage(name)) images.add(name, stat.size, stat.size > MAX_CRIU_IMAGE_BYTES ? undefined : await readSmall(path, stat.size));
-    else if (pages) pagesFiles.set(Number(pages[1]), path);
-  }
-  const builder = new ContentsBuilder(images.images, images.notes);
-  const contents = builder.build();
-  const stats: ContentsReadStats = { archivePasses: 0, pageBytesRead: 0 };
-  if (options.memory) {
-    const wants = builder.memoryWanted(contents.processes);
-    for (const w of wants) {
-      const path = pagesFiles.get(w.pagesId);
-      if (!path) {
-        w.missing = w.buffer.length;
-        continue;
-      }
-      const file = await open(path, 'r');
-      try {
-        for (const p of w.pieces) stats.pageBytesRead += (await file.read(w.buffer, p.at, p.length, p.fileOffset)).bytesRead;
-      } finally {
-        await file.close();
-      }
+  const reader = new ContentsReader(dir, options);
+  const inFolder = async function* () {
+    for await (const entry of folderEntries(dir, options.signal)) {
+      const name = entry.path.startsWith(CHECKPOINT_DIR) ? entry.path.slice(CHECKPOINT_DIR.length) : entry.path.includes('/') ? '' : entry.path;
+      if (name) yield { name, entry };
     }
-    builder.fillMemory(contents.processes, wants);
-  }
-  return { ...contents, stats };
+  };
+  for await (const { name, entry } of inFolder()) await reader.add(name, entry);
+  const contents = await reader.finish(async () => inFolder());
+  contents.stats.archivePasses = 0;
+  return contents;
 }
 
 /** The content images read so far, by name, within the caps; too large ones become notes. */
@@ -136,8 +157,8 @@ class ImageCollector {
     }
   }
 
-  /** What to pick from pages-<id>.img, when its pagemap and mm have been read already. */
-  wantsFor(pagesId: number): MemoryWant[] | undefined {
+  /** Who pages-<id>.img belongs to, where its runs lie and what to pick from it, once its pagemap and mm have been read. */
+  ownerOf(pagesId: number): PagesOwner | undefined {
     const pid = this.#pagesOwners.get(pagesId);
     const mm = this.images.get(`mm-${pid}.img`);
     const pagemap = this.images.get(`pagemap-${pid}.img`);
@@ -145,9 +166,15 @@ class ImageCollector {
     return quietly(() => {
       const map = readImage(pagemap, 'pagemap', 'pagemap', decodePageMap);
       // Notes (a cut-short string) are made again when the model is built.
-      return memoryWanted(pid, readImage(mm, 'mm', 'mm', (e) => onlyEntry(e, 'Mm')), map, []);
+      return { pid, map, wants: memoryWanted(pid, readImage(mm, 'mm', 'mm', (e) => onlyEntry(e, 'Mm')), map, []) };
     });
   }
+}
+
+interface PagesOwner {
+  pid: number;
+  map: PageMap;
+  wants: MemoryWant[];
 }
 
 /** A value, or undefined where the images are damaged (the model's builder says so in its notes). */
@@ -170,20 +197,14 @@ async function readBody(body: AsyncIterable<Buffer>, size: number): Promise<Buff
   return Buffer.concat(chunks);
 }
 
-async function readSmall(path: string, size: number): Promise<Buffer> {
-  const file = await open(path, 'r');
-  try {
-    const buffer = Buffer.alloc(size);
-    const { bytesRead } = await file.read(buffer, 0, size, 0);
-    return buffer.subarray(0, bytesRead);
-  } finally {
-    await file.close();
-  }
-}
-
-/** Copies the wanted pieces out of a pages file as it streams past; returns the bytes copied. */
-async function pick(body: AsyncIterable<Buffer>, wants: MemoryWant[]): Promise<number> {
+/**
+ * Copies the wanted pieces out of a pages file as it streams past, and hands each chunk to `onMemory` by the
+ * virtual address it holds; returns the bytes copied.
+ */
+async function pick(body: AsyncIterable<Buffer>, wants: MemoryWant[], owner: PagesOwner, onMemory?: MemoryVisitor): Promise<number> {
   const pieces = wants.flatMap((w) => w.pieces.map((p) => ({ ...p, buffer: w.buffer }))).sort((a, b) => a.fileOffset - b.fileOffset);
+  const runs = owner.map.runs.filter((r) => r.fileOffset !== undefined).sort((a, b) => a.fileOffset! - b.fileOffset!);
+  if (!pieces.length && !onMemory) return 0; // left unread: the entry reader skips it
   let at = 0;
   let copied = 0;
   for await (const chunk of body) {
@@ -193,6 +214,15 @@ async function pick(body: AsyncIterable<Buffer>, wants: MemoryWant[]): Promise<n
       const from = Math.max(p.fileOffset, at);
       const to = Math.min(p.fileOffset + p.length, end);
       if (from < to) copied += chunk.copy(p.buffer, p.at + (from - p.fileOffset), from - at, to - at);
+    }
+    if (onMemory) {
+      for (const r of runs) {
+        const runEnd = r.fileOffset! + Number(r.pages) * PAGE_SIZE;
+        if (r.fileOffset! >= end) break;
+        const from = Math.max(r.fileOffset!, at);
+        const to = Math.min(runEnd, end);
+        if (from < to) await onMemory(owner.pid, r.vaddr + BigInt(from - r.fileOffset!), chunk.subarray(from - at, to - at));
+      }
     }
     at = end;
   }

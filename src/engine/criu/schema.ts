@@ -70,6 +70,12 @@ const MESSAGES = {
   // pagemap.proto
   PagemapHead: { pagesId: 'uint32 1' },
   Pagemap: { vaddr: 'uint64 1', compatNrPages: 'uint32 2', inParent: 'bool 3', flags: 'uint32 4', nrPages: 'uint64 5' },
+  // stats.proto
+  DumpStats: {
+    freezingTime: 'uint32 1', frozenTime: 'uint32 2', memdumpTime: 'uint32 3', memwriteTime: 'uint32 4', pagesScanned: 'uint64 5', pagesSkippedParent: 'uint64 6',
+    pagesWritten: 'uint64 7', pagesLazy: 'uint64 9',
+  },
+  Stats: { dump: 'DumpStats 1' },
 } as const satisfies Record<string, Fields>;
 
 export type MessageName = keyof typeof MESSAGES;

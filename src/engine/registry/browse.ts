@@ -4,7 +4,7 @@ import { Limits, parseIndex, parseManifest } from '../oci/parse.js';
 import { parseImageConfig } from '../oci/config.js';
 import { sha256Digest } from '../oci/digest.js';
 import { readAll } from './transport.js';
-import { OciAnnotation } from '../oci/types.js';
+import { OciAnnotation, type Descriptor } from '../oci/types.js';
 import { isCheckpointAnnotations, type CheckpointImage } from '../podman/checkpointImages.js';
 import type { RegistryClient } from './client.js';
 
@@ -14,6 +14,8 @@ export interface RegistryImage extends CheckpointImage {
   tag: string;
   isCheckpoint: boolean;
   mediaType: string;
+  /** The manifest's layers: a checkpoint image has one, the checkpoint's files. */
+  layers: Descriptor[];
 }
 
 /** The image `repository:reference` as the rest of the engine describes checkpoint images. */
@@ -47,6 +49,7 @@ export async function registryImage(client: RegistryClient, repository: string, 
     tag: reference,
     isCheckpoint: isCheckpointAnnotations(annotations),
     mediaType: top.mediaType,
+    layers: manifest.layers,
   };
 }
 

@@ -35,6 +35,8 @@ export async function lookupCheckpointImage(
       }
     }
     case 'archive':
+    case 'oci-archive':
+    case 'docker-archive':
       throw new EngineError('INVALID_ARGUMENT', `${formatReference(ref)}: an archive is not an image`, {
         hint: 'build one with `ckpt image create ARCHIVE store:TAG` (or Import Archive in VS Code)',
       });
