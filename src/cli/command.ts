@@ -35,3 +35,11 @@ export interface CliCommand {
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
+
+/** The value of `--NAME N` as a process ID, or undefined when not given. */
+export function pidOption(values: OptionValues, name = 'pid'): number | undefined {
+  if (values[name] === undefined) return undefined;
+  const pid = Number(values[name]);
+  if (!Number.isSafeInteger(pid) || pid <= 0) throw new UsageError(`--${name} takes a process ID, not ${String(values[name])}`);
+  return pid;
+}

@@ -62,3 +62,4 @@ export {
   type RootfsDiffEntry,
 } from './checkpoint/inspectCheckpoint.js';
 export type { CheckpointPlaces } from './checkpoint/source.js';
+export { searchCheckpointMemory, type MemoryMatch, type MemoryReport, type MemorySearchOptions, type ProcessMemory } from './checkpoint/memorySearch.js';

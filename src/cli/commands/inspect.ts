@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { describeCheckpointAnnotations, formatReference, inspectCheckpoint, parseReference, type ImageReference } from '../../engine/index.js';
-import { UsageError, type CliCommand, type CliContext, type OptionValues } from '../command.js';
+import { pidOption, type CliCommand, type CliContext, type OptionValues } from '../command.js';
 import { renderInspection, type TreeSections } from '../contentsTree.js';
 import { findImage } from '../resolve.js';
 import { formatSize, toJson } from '../../shared/format.js';
@@ -71,12 +71,7 @@ async function inspectContents(ctx: CliContext, ref: ImageReference, values: Opt
   };
   // With no section named, the process tree.
   if (!Object.values(show).some(Boolean)) show.psTree = true;
-  let pid: number | undefined;
-  if (values.pid !== undefined) {
-    pid = Number(values.pid);
-    if (!Number.isSafeInteger(pid) || pid <= 0) throw new UsageError(`--pid takes a process ID, not ${String(values.pid)}`);
-  }
-  const inspection = await inspectCheckpoint(ctx, ref, { memory: show.cmdline || show.env, pid, signal: ctx.signal });
+  const inspection = await inspectCheckpoint(ctx, ref, { memory: show.cmdline || show.env, pid: pidOption(values), signal: ctx.signal });
   if (values.json) return ctx.out(toJson(inspection));
   ctx.out(renderInspection(inspection, show));
 }
