@@ -6,6 +6,7 @@ import { affectsPodman, readSettings } from './config.js';
 import { CheckpointModel } from './model.js';
 import { Registries } from './registries.js';
 import type { Services } from './services.js';
+import { CheckpointContentsReader } from './tree/CheckpointContentsReader.js';
 import { CheckpointImagesProvider } from './tree/CheckpointImagesProvider.js';
 import { ContainersProvider } from './tree/ContainersProvider.js';
 import { RegistriesProvider } from './tree/RegistriesProvider.js';
@@ -30,12 +31,13 @@ export function activate(context: vscode.ExtensionContext): CheckpointStudioApi 
   const model = new CheckpointModel(getPodman, getStore, log);
   const refresh = new RefreshController(model, getPodman, log);
   const registries = new Registries(context.globalState, context.secrets, log);
-  const services: Services = { podman: getPodman, store: getStore, model, registries, refresh, log, extensionUri: context.extensionUri };
+  const contents = new CheckpointContentsReader(() => ({ podman, store, registry: registries.client }), log);
+  const services: Services = { podman: getPodman, store: getStore, model, registries, refresh, log, extensionUri: context.extensionUri, contents };
 
   const views = {
     containers: new ContainersProvider(model),
-    images: new CheckpointImagesProvider(model, () => store.path),
-    registries: new RegistriesProvider(registries, log),
+    images: new CheckpointImagesProvider(model, () => store.path, contents),
+    registries: new RegistriesProvider(registries, log, contents),
   };
   const containers = vscode.window.createTreeView('checkpointStudio.containers', { treeDataProvider: views.containers });
   const images = vscode.window.createTreeView('checkpointStudio.checkpointImages', {

@@ -2,6 +2,7 @@ import type * as vscode from 'vscode';
 import type { Podman, Store } from '../engine/index.js';
 import type { CheckpointModel } from './model.js';
 import type { Registries } from './registries.js';
+import type { CheckpointContentsReader } from './tree/CheckpointContentsReader.js';
 import type { RefreshController } from './tree/RefreshController.js';
 
 /** Everything a command needs, passed explicitly instead of module-level globals. */
@@ -16,4 +17,6 @@ export interface Services {
   refresh: RefreshController;
   log: vscode.LogOutputChannel;
   extensionUri: vscode.Uri;
+  /** What is inside checkpoint images, read once per image for the tree and the inspect page. */
+  contents: CheckpointContentsReader;
 }

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { criuVersionFromNumber, PodmanAnnotation, type CheckpointImage } from '../../engine/index.js';
 import { formatAge, formatSize } from '../../shared/format.js';
+import type { ContentsTarget } from './CheckpointContentsReader.js';
 
 export type ImageLocation = 'podman' | 'store';
 
@@ -38,7 +39,7 @@ export class ImageGroupNode extends vscode.TreeItem {
 /**
  * One checkpoint image under one of its names, in podman's storage or the embedded store: an image podman knows
  * by several names (pulled from a registry, then also tagged here) is listed under each, so every name a person
- * looks for is there.
+ * looks for is there. It expands into what the checkpoint holds (ContentsNodes.ts).
  */
 export class CheckpointImageNode extends vscode.TreeItem {
   constructor(
@@ -46,7 +47,7 @@ export class CheckpointImageNode extends vscode.TreeItem {
     readonly location: ImageLocation = 'podman',
     readonly name: string | undefined = image.names[0],
   ) {
-    super(name ?? image.id.slice(0, 12), vscode.TreeItemCollapsibleState.None);
+    super(name ?? image.id.slice(0, 12), vscode.TreeItemCollapsibleState.Collapsed);
     this.id = `image:${location}:${image.id}:${name ?? ''}`;
     this.iconPath = new vscode.ThemeIcon('save');
     this.description = `${formatSize(image.size)} · ${formatAge(image.created)}`;
@@ -60,6 +61,15 @@ export class CheckpointImageNode extends vscode.TreeItem {
     const name = this.name ?? this.image.id;
     return this.location === 'store' ? `store:${name}` : name;
   }
+
+  get contents(): ContentsTarget {
+    return { ref: this.ref, key: contentsKey(this.image) };
+  }
+}
+
+/** What identifies a checkpoint's contents under any name and in any location: its manifest digest, else its ID. */
+export function contentsKey(image: CheckpointImage): string {
+  return image.digest || image.id;
 }
 
 /** The key annotations of a checkpoint image, wherever it is. */

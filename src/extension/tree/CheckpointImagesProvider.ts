@@ -2,12 +2,15 @@ import * as vscode from 'vscode';
 import { checkpointContainerName, type CheckpointImage } from '../../engine/index.js';
 import type { CheckpointModel } from '../model.js';
 import { CheckpointImageNode, ImageGroupNode, LocationNode, type ImageLocation } from './CheckpointImageNode.js';
+import type { CheckpointContentsReader } from './CheckpointContentsReader.js';
+import { ContentsNode, imageContents } from './ContentsNodes.js';
 
-type Node = LocationNode | ImageGroupNode | CheckpointImageNode;
+export type ImagesViewNode = LocationNode | ImageGroupNode | CheckpointImageNode | ContentsNode;
+type Node = ImagesViewNode;
 
 /**
  * The Checkpoint Images view: by location (podman's storage, the embedded store), then by the container the
- * images came from, newest first.
+ * images came from, newest first; each image expands into what it holds.
  */
 export class CheckpointImagesProvider implements vscode.TreeDataProvider<Node> {
   readonly onDidChangeTreeData: vscode.Event<void>;
@@ -15,6 +18,7 @@ export class CheckpointImagesProvider implements vscode.TreeDataProvider<Node> {
   constructor(
     private readonly model: CheckpointModel,
     private readonly storePath: () => string,
+    private readonly contents: CheckpointContentsReader,
   ) {
     this.onDidChangeTreeData = model.onDidChange;
   }
@@ -23,7 +27,9 @@ export class CheckpointImagesProvider implements vscode.TreeDataProvider<Node> {
     return node;
   }
 
-  getChildren(node?: Node): Node[] {
+  async getChildren(node?: Node): Promise<Node[]> {
+    if (node instanceof ContentsNode) return node.children();
+    if (node instanceof CheckpointImageNode) return imageContents(this.contents, node.contents, node.id!, 'checkpointStudio.checkpointImages');
     if (node instanceof LocationNode) return groups(node.location, node.images);
     if (node instanceof ImageGroupNode) {
       return node.images.flatMap((i) => (i.names.length ? i.names : [undefined]).map((name) => new CheckpointImageNode(i, node.location, name)));

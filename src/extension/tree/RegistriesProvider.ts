@@ -1,14 +1,16 @@
 import * as vscode from 'vscode';
 import { describeError, isEngineError, listRepositoryImages } from '../../engine/index.js';
 import type { Registries } from '../registries.js';
+import type { CheckpointContentsReader } from './CheckpointContentsReader.js';
+import { ContentsNode, imageContents } from './ContentsNodes.js';
 import { RegistryMessageNode, RegistryNode, RegistryTagNode, RepositoryNode } from './RegistryNodes.js';
 
-type Node = RegistryNode | RepositoryNode | RegistryTagNode | RegistryMessageNode;
+type Node = RegistryNode | RepositoryNode | RegistryTagNode | RegistryMessageNode | ContentsNode;
 
 /**
  * The Registries view: saved registries, their repositories (the catalog plus those added by hand), and the tags
  * of each, described from their manifests. Nothing is cached: every expand or refresh asks the registry, so the
- * view shows what a teammate pushed a moment ago.
+ * view shows what a teammate pushed a moment ago. A checkpoint tag expands into what it holds (read once per digest).
  */
 export class RegistriesProvider implements vscode.TreeDataProvider<Node> {
   readonly onDidChangeTreeData: vscode.Event<void>;
@@ -16,6 +18,7 @@ export class RegistriesProvider implements vscode.TreeDataProvider<Node> {
   constructor(
     private readonly registries: Registries,
     private readonly log: vscode.LogOutputChannel,
+    private readonly contents: CheckpointContentsReader,
   ) {
     this.onDidChangeTreeData = registries.onDidChange;
   }
@@ -36,6 +39,8 @@ export class RegistriesProvider implements vscode.TreeDataProvider<Node> {
     }
     if (node instanceof RegistryNode) return this.#repositories(node);
     if (node instanceof RepositoryNode) return this.#tags(node);
+    if (node instanceof RegistryTagNode && node.contents) return imageContents(this.contents, node.contents, node.id!, 'checkpointStudio.registries');
+    if (node instanceof ContentsNode) return node.children();
     return [];
   }
 

@@ -2,7 +2,8 @@ import * as vscode from 'vscode';
 import { checkpointContainerName, formatRegistryReference, isLoopbackRegistry, type RegistryImage } from '../../engine/index.js';
 import { formatAge, formatSize } from '../../shared/format.js';
 import type { SavedRegistry } from '../registries.js';
-import { imageTooltip } from './CheckpointImageNode.js';
+import { contentsKey, imageTooltip } from './CheckpointImageNode.js';
+import type { ContentsTarget } from './CheckpointContentsReader.js';
 
 /** A registry the user added. */
 export class RegistryNode extends vscode.TreeItem {
@@ -42,7 +43,10 @@ export class RepositoryNode extends vscode.TreeItem {
 /** What the engine lists for a tag: the image from its manifest, or why the manifest could not be read. */
 export type TagListing = RegistryImage | { repository: string; tag: string; error: string };
 
-/** One tag: a checkpoint image (inspect, pull, restore), another image (dimmed), or an unreadable manifest. */
+/**
+ * One tag: a checkpoint image (inspect, pull, restore; it expands into what it holds, its layer streamed from the
+ * registry), another image (dimmed), or an unreadable manifest.
+ */
 export class RegistryTagNode extends vscode.TreeItem {
   readonly repository: string;
   readonly tag: string;
@@ -75,6 +79,7 @@ export class RegistryTagNode extends vscode.TreeItem {
     this.iconPath = new vscode.ThemeIcon('save');
     this.description = [container, formatSize(listing.size), listing.created && formatAge(listing.created)].filter(Boolean).join(' · ');
     this.tooltip = imageTooltip(listing);
+    this.collapsibleState = vscode.TreeItemCollapsibleState.Collapsed;
     this.contextValue = 'registryTag.checkpoint';
     this.command = { command: 'checkpointStudio.inspectCheckpointImage', title: 'Inspect', arguments: [this] };
   }
@@ -87,6 +92,11 @@ export class RegistryTagNode extends vscode.TreeItem {
   /** The image as the engine names it. */
   get ref(): string {
     return `docker://${this.reference}`;
+  }
+
+  /** What to read to expand it: only a checkpoint image's tag has contents. */
+  get contents(): ContentsTarget | undefined {
+    return this.image?.isCheckpoint ? { ref: this.ref, key: contentsKey(this.image) } : undefined;
   }
 }
 

@@ -14,7 +14,7 @@ import type { RestoreOutcome } from '../../../src/extension/commands/restoreWith
 import type { InspectPanel } from '../../../src/extension/webview/InspectPanel.js';
 import { formatCheckStep } from '../../../src/shared/format.js';
 import { COUNTER_SCRIPT, counterValue } from '../../support/counter.js';
-import { activateExtension, EXTENSION_ID, hostCriuText, podman, until } from './host.js';
+import { activateExtension, EXTENSION_ID, hostCriuText, imageNodes, podman, until } from './host.js';
 
 const run = Date.now().toString(36);
 const counter = `inhost-${run}`;
@@ -81,11 +81,11 @@ suite('Checkpoint Studio in the extension host', function () {
       imageName: image,
     })) as CheckpointResult | undefined;
     assert.ok(result?.image, 'the command reported no image (see the Checkpoint Studio log)');
-    const podmanLocation = api.views.images.getChildren().find((l) => l.label === 'Podman');
+    const podmanLocation = (await api.views.images.getChildren()).find((l) => l.label === 'Podman');
     assert.ok(podmanLocation, 'no Podman location in Checkpoint Images');
-    const group = api.views.images.getChildren(podmanLocation).find((g) => g.label === counter);
+    const group = (await api.views.images.getChildren(podmanLocation)).find((g) => g.label === counter);
     assert.ok(group, 'no group for the container in Checkpoint Images');
-    const children = api.views.images.getChildren(group);
+    const children = await api.views.images.getChildren(group);
     assert.ok(children.some((n) => n.label === image), 'the image is not listed under its container');
     const node = api.views.containers.getChildren().find((n) => n.container?.name === counter);
     assert.equal(node?.container?.state, 'checkpointed');
@@ -163,9 +163,9 @@ suite('Checkpoint Studio in the extension host', function () {
     assert.equal(imported, `imported-${run}`);
     rmSync(archive);
     await vscode.commands.executeCommand('checkpointStudio.saveToStore', { image, tag: `saved-${run}` });
-    const store = api.views.images.getChildren().find((l) => l.label === 'Embedded Store');
+    const store = (await api.views.images.getChildren()).find((l) => l.label === 'Embedded Store');
     assert.ok(store, 'no Embedded Store location in Checkpoint Images');
-    const names = api.views.images.getChildren(store).flatMap((g) => api.views.images.getChildren(g)).map((n) => String(n.label));
+    const names = (await imageNodes(api, store)).map((n) => String(n.label));
     assert.ok(names.includes(`imported-${run}`) && names.includes(`saved-${run}`), `store lists ${names.join(', ')}`);
 
     // Back out as an archive that podman itself can restore from.

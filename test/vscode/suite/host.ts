@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import * as vscode from 'vscode';
 import { parseCriuVersionOutput } from '../../../src/engine/index.js';
 import type { CheckpointStudioApi } from '../../../src/extension/extension.js';
+import type { ImagesViewNode } from '../../../src/extension/tree/CheckpointImagesProvider.js';
 
 export const EXTENSION_ID = 'checkpoint-studio.checkpoint-studio';
 
@@ -41,4 +42,10 @@ export async function until<T>(what: string, probe: () => T | undefined | Promis
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/** The image nodes of every container group under a location node of the Checkpoint Images view. */
+export async function imageNodes(api: CheckpointStudioApi, location: ImagesViewNode | undefined): Promise<ImagesViewNode[]> {
+  const groups = await api.views.images.getChildren(location);
+  return (await Promise.all(groups.map((g) => api.views.images.getChildren(g)))).flat();
 }

@@ -11,7 +11,7 @@ import type { CheckpointStudioApi } from '../../../src/extension/extension.js';
 import type { RegistryNode, RegistryTagNode } from '../../../src/extension/tree/RegistryNodes.js';
 import type { InspectPanel } from '../../../src/extension/webview/InspectPanel.js';
 import { COUNTER_SCRIPT, counterValue } from '../../support/counter.js';
-import { activateExtension, hostCriuText, podman, until } from './host.js';
+import { activateExtension, hostCriuText, imageNodes, podman, until } from './host.js';
 
 function env(name: string): string {
   const value = process.env[name];
@@ -115,8 +115,8 @@ suite('Registries in the extension host', function () {
     podman('image', 'exists', reference);
     // The pulled image is the local one under another name: Checkpoint Images lists it under both.
     await api.services.refresh.now();
-    const local = api.views.images.getChildren().find((l) => l.label === 'Podman');
-    const labels = api.views.images.getChildren(local).flatMap((g) => api.views.images.getChildren(g)).map((n) => String(n.label));
+    const local = (await api.views.images.getChildren()).find((l) => l.label === 'Podman');
+    const labels = (await imageNodes(api, local)).map((n) => String(n.label));
     assert.ok(labels.includes(reference) && labels.includes(image), `Checkpoint Images lists ${labels.join(', ')}`);
   });
 
