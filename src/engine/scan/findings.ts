@@ -1,0 +1,114 @@
+/**
+ * The secrets a scan found, as it reports them: each distinct secret once per kind and place (the same token
+ * at a thousand addresses, or in every process that inherited it, is one finding with a count), previewed
+ * so that no output holds the secret itself. The secrets are kept only as the hash that tells them apart.
+ */
+import { createHash } from 'node:crypto';
+import type { SecretKind } from './detectors.js';
+
+export type SecretWhere = 'memory' | 'environment' | 'cmdline' | 'rootfs-diff';
+
+export interface SecretFinding {
+  kind: SecretKind;
+  where: SecretWhere;
+  /** The first process it was seen in (memory, environment, cmdline). */
+  pid?: number;
+  /** Every process it was seen in, ascending (up to MAX_PIDS). */
+  pids?: number[];
+  /** Memory: the first address it was seen at, hex. */
+  address?: string;
+  /** Memory: the first addresses, in the order seen (up to MAX_LISTED). */
+  addresses?: string[];
+  /** rootfs-diff: the file, inside the container. */
+  path?: string;
+  /** Not secret: the variable's name, or the key's type ("RSA PRIVATE KEY"). */
+  name?: string;
+  /** The public prefix or a few first characters, then "…", then the length: never the secret. */
+  preview: string;
+  /** Its length in characters. */
+  length: number;
+  /** How many times it was seen. */
+  count: number;
+}
+
+/** One time a secret was seen. `secret` stays in the collector, hashed. */
+export interface Sighting {
+  kind: SecretKind;
+  where: SecretWhere;
+  secret: string;
+  /** Leading characters that are a public prefix (`ghp_`), shown in the preview. */
+  prefix: number;
+  name?: string;
+  pid?: number;
+  address?: bigint;
+  path?: string;
+}
+
+/** Distinct findings kept before the scan stops adding new ones (and says it did). */
+export const DEFAULT_FINDING_LIMIT = 1000;
+const MAX_LISTED = 8;
+const MAX_PIDS = 64;
+/** A name from memory is hostile text: it is cut, not trusted to be short. */
+const MAX_NAME = 64;
+
+/**
+ * What is shown of a secret: its public prefix when it has one (`ghp_`, `AKIA`), else at most four characters
+ * and never more than a quarter of it, then its length.
+ */
+export function previewOf(secret: string, prefix: number): string {
+  const shown = prefix > 0 ? secret.slice(0, prefix) : secret.slice(0, Math.min(4, Math.floor(secret.length / 4)));
+  return `${shown}… (${secret.length} chars)`;
+}
+
+export class FindingCollector {
+  private readonly byKey = new Map<string, SecretFinding>();
+  /** Sightings of new secrets dropped once the limit was reached. */
+  dropped = 0;
+
+  constructor(readonly limit = DEFAULT_FINDING_LIMIT) {}
+
+  add(s: Sighting): void {
+    const key = createHash('sha256').update(JSON.stringify([s.kind, s.where, s.path ?? '', s.secret])).digest('base64');
+    let finding = this.byKey.get(key);
+    if (!finding) {
+      if (this.byKey.size >= this.limit) {
+        this.dropped++;
+        return;
+      }
+      finding = {
+        kind: s.kind,
+        where: s.where,
+        ...(s.name !== undefined && { name: s.name.length > MAX_NAME ? `${s.name.slice(0, MAX_NAME)}…` : s.name }),
+        ...(s.path !== undefined && { path: s.path }),
+        preview: previewOf(s.secret, s.prefix),
+        length: s.secret.length,
+        count: 0,
+      };
+      this.byKey.set(key, finding);
+    }
+    finding.count++;
+    if (s.pid !== undefined) {
+      finding.pid ??= s.pid;
+      const pids = (finding.pids ??= []);
+      if (!pids.includes(s.pid) && pids.length < MAX_PIDS) pids.push(s.pid);
+    }
+    if (s.address !== undefined) {
+      const hex = `0x${s.address.toString(16)}`;
+      finding.address ??= hex;
+      const addresses = (finding.addresses ??= []);
+      if (addresses.length < MAX_LISTED) addresses.push(hex);
+    }
+  }
+
+  get capped(): boolean {
+    return this.dropped > 0;
+  }
+
+  /** The findings by place (environment, command lines, memory, files), then kind, then process. */
+  findings(): SecretFinding[] {
+    const order: SecretWhere[] = ['environment', 'cmdline', 'memory', 'rootfs-diff'];
+    return [...this.byKey.values()]
+      .map((f) => (f.pids ? { ...f, pids: [...f.pids].sort((a, b) => a - b) } : f))
+      .sort((a, b) => order.indexOf(a.where) - order.indexOf(b.where) || a.kind.localeCompare(b.kind) || (a.pid ?? 0) - (b.pid ?? 0) || (a.path ?? '').localeCompare(b.path ?? ''));
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * Secrets in a checkpoint, from any reference, in the one pass that reads it: every dumped memory page of every
+ * process, each process's environment and command line, and the files the container changed (rootfs-diff).
+ * The report says what and where, never the secret: see findings.ts.
+ */
+import type { ImageReference } from '../reference.js';
+import type { CheckpointPlaces } from '../checkpoint/source.js';
+import { visitCheckpoint } from '../checkpoint/inspectCheckpoint.js';
+import { detectSecrets } from './detectors.js';
+import { DEFAULT_FINDING_LIMIT, FindingCollector, type SecretFinding, type SecretWhere } from './findings.js';
+import { StreamScanner } from './streamScanner.js';
+
+export interface ScanOptions {
+  signal?: AbortSignal;
+  /** Distinct findings kept; past it the report says it is capped. Default 1000. */
+  limit?: number;
+  /** Called as memory and files are scanned (about every 8 MiB, and for each file). */
+  onProgress?(progress: ScanProgress): void;
+}
+
+export interface ScanProgress {
+  memoryBytes: number;
+  files: number;
+  fileBytes: number;
+}
+
+export interface ScanReport {
+  /** The reference as given, normalised. */
+  reference: string;
+  findings: SecretFinding[];
+  /** More distinct secrets were seen than `limit`; those past it are not in `findings`. */
+  capped: boolean;
+  limit: number;
+  scanned: ScanProgress & { processes: number };
+  /** What could not be scanned (memory not in the checkpoint, damaged images), in words. */
+  notes: string[];
+}
+
+const PROGRESS_EVERY = 8 << 20;
+
+/** Scans the checkpoint `ref` names for secrets (see ScanReport). */
+export async function scanCheckpoint(places: CheckpointPlaces, ref: ImageReference, options: ScanOptions = {}): Promise<ScanReport> {
+  const limit = options.limit ?? DEFAULT_FINDING_LIMIT;
+  const collector = new FindingCollector(limit);
+  const scanned: ScanProgress = { memoryBytes: 0, files: 0, fileBytes: 0 };
+  let reported = 0;
+  const progress = () => {
+    reported = scanned.memoryBytes;
+    options.onProgress?.({ ...scanned });
+  };
+
+  // One scanner per contiguous run of one process's memory: a chunk that does not continue it starts another.
+  let run: { pid: number; scanner: StreamScanner } | undefined;
+  const memory = (pid: number, vaddr: bigint, bytes: Buffer) => {
+    if (!run || run.pid !== pid || run.scanner.next !== vaddr) {
+      run?.scanner.end();
+      run = { pid, scanner: new StreamScanner((m, secret, at) => collector.add({ ...m, where: 'memory', secret, pid, address: at }), vaddr) };
+    }
+    run.scanner.push(bytes);
+    scanned.memoryBytes += bytes.length;
+    if (scanned.memoryBytes - reported >= PROGRESS_EVERY) progress();
+  };
+  const rootfsFile = async (path: string, _size: number, body: AsyncIterable<Buffer>) => {
+    const scanner = new StreamScanner((m, secret) => collector.add({ ...m, where: 'rootfs-diff', secret, path }));
+    for await (const chunk of body) {
+      scanner.push(chunk);
+      scanned.fileBytes += chunk.length;
+    }
+    scanner.end();
+    scanned.files++;
+    progress();
+  };
+
+  const inspection = await visitCheckpoint(places, ref, { memory, rootfsFile }, { memory: true, signal: options.signal });
+  run?.scanner.end();
+
+  const strings = (where: SecretWhere, pid: number, list: string[] | undefined) => {
+    for (const text of list ?? []) for (const m of detectSecrets(text)) collector.add({ ...m, where, secret: text.slice(m.start, m.end), pid });
+  };
+  for (const p of inspection.contents.processes) {
+    strings('environment', p.pid, p.environment);
+    strings('cmdline', p.pid, p.cmdline);
+  }
+  progress();
+  return {
+    reference: inspection.reference,
+    findings: collector.findings(),
+    capped: collector.capped,
+    limit,
+    scanned: { ...scanned, processes: inspection.contents.processes.length },
+    notes: inspection.contents.notes,
+  };
+}
