@@ -19,6 +19,7 @@ import { checkpoint } from './commands/checkpoint.js';
 import { host } from './commands/host.js';
 import { images } from './commands/images.js';
 import { inspect } from './commands/inspect.js';
+import { diff } from './commands/diff.js';
 import { mem } from './commands/mem.js';
 import { ps } from './commands/ps.js';
 import { restore } from './commands/restore.js';
@@ -28,7 +29,7 @@ import { copy } from './commands/copy.js';
 import { gc, verify } from './commands/store.js';
 import { registry } from './commands/registry.js';
 
-const COMMANDS: CliCommand[] = [ps, checkpoint, images, inspect, mem, restore, rm, image, copy, registry, gc, verify, host];
+const COMMANDS: CliCommand[] = [ps, checkpoint, images, inspect, mem, diff, restore, rm, image, copy, registry, gc, verify, host];
 
 /** Exit codes scripts can rely on (documented in the README). */
 export const ExitCode = { Ok: 0, Failed: 1, Usage: 2, NotFound: 3, CriuFailed: 4, Cancelled: 130 } as const;
