@@ -66,3 +66,6 @@ export { searchCheckpointMemory, type MemoryMatch, type MemoryReport, type Memor
 export { diffCheckpoints, CHECKPOINT_DIFF_VERSION, type CheckpointDiff, type DiffableCheckpoint, type FieldChange, type MapDiff, type ProcessChange } from './diff/checkpointDiff.js';
 export { describeCheckpointDiff, type DescribeDiffOptions, type DiffLine, type DiffSection } from './diff/describeDiff.js';
 export { compareCheckpoints, type CompareOptions, type Comparison } from './diff/compareCheckpoints.js';
+export { scanCheckpoint, type ScanOptions, type ScanProgress, type ScanReport } from './scan/scanCheckpoint.js';
+export type { SecretKind } from './scan/detectors.js';
+export type { SecretFinding, SecretWhere } from './scan/findings.js';
