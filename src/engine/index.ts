@@ -69,3 +69,4 @@ export { compareCheckpoints, type CompareOptions, type Comparison } from './diff
 export { scanCheckpoint, type ScanOptions, type ScanProgress, type ScanReport } from './scan/scanCheckpoint.js';
 export type { SecretKind } from './scan/detectors.js';
 export type { SecretFinding, SecretWhere } from './scan/findings.js';
+export { memoryByKind } from './diff/checkpointDiff.js';

@@ -1,5 +1,14 @@
 import * as vscode from 'vscode';
-import { describeError, inspectCheckpoint, parseReference, type CheckpointInspection, type CheckpointPlaces } from '../../engine/index.js';
+import {
+  describeError,
+  inspectCheckpoint,
+  parseReference,
+  searchCheckpointMemory,
+  type CheckpointInspection,
+  type CheckpointPlaces,
+  type MemoryReport,
+  type MemorySearchOptions,
+} from '../../engine/index.js';
 
 /** One checkpoint image to read: how the engine names it, and what identifies its contents. */
 export interface ContentsTarget {
@@ -43,7 +52,15 @@ export class CheckpointContentsReader {
       return kept.inspection;
     }
     const abort = new AbortController();
-    const inspection = this.#show(target, progress, abort).catch((err: unknown) => {
+    const read = () => {
+      const started = Date.now();
+      return inspectCheckpoint(this.places(), parseReference(target.ref), { memory: true, signal: abort.signal }).then((inspection) => {
+        this.log.info(`Read ${target.ref}: ${inspection.contents.processes.length} processes, ${inspection.read.bytes} bytes in ${Date.now() - started} ms`);
+        return inspection;
+      });
+    };
+    const shown = 'viewId' in progress ? vscode.window.withProgress({ location: { viewId: progress.viewId } }, read) : withCancel(progress.notification, abort, read);
+    const inspection = Promise.resolve(shown).catch((err: unknown) => {
       if (this.#reads.get(target.key)?.abort === abort) this.#reads.delete(target.key);
       this.log.warn(`Reading ${target.ref}: ${describeError(err)}`);
       throw err;
@@ -58,20 +75,21 @@ export class CheckpointContentsReader {
     this.#reads.get(key)?.abort.abort();
   }
 
-  #show(target: ContentsTarget, progress: ReadProgress, abort: AbortController): Promise<CheckpointInspection> {
-    const read = () => {
-      const started = Date.now();
-      return inspectCheckpoint(this.places(), parseReference(target.ref), { memory: true, signal: abort.signal }).then((inspection) => {
-        this.log.info(`Read ${target.ref}: ${inspection.contents.processes.length} processes, ${inspection.read.bytes} bytes in ${Date.now() - started} ms`);
-        return inspection;
-      });
-    };
-    if ('viewId' in progress) return Promise.resolve(vscode.window.withProgress({ location: { viewId: progress.viewId } }, read));
-    return Promise.resolve(
-      vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: progress.notification, cancellable: true }, (_, token) => {
-        token.onCancellationRequested(() => abort.abort());
-        return read();
-      }),
-    );
+  /** Where a text occurs in the image's memory pages: one more pass over them, as a notification with Cancel. */
+  searchMemory(target: ContentsTarget, options: Omit<MemorySearchOptions, 'signal'>, abort: AbortController): Promise<MemoryReport> {
+    return withCancel(`Searching the memory of ${target.ref}`, abort, () =>
+      searchCheckpointMemory(this.places(), parseReference(target.ref), { ...options, signal: abort.signal }),
+    ).catch((err: unknown) => {
+      this.log.warn(`Searching ${target.ref}: ${describeError(err)}`);
+      throw err;
+    });
   }
+}
+
+/** `work` under a notification whose Cancel button aborts it. */
+async function withCancel<T>(title: string, abort: AbortController, work: () => Promise<T>): Promise<T> {
+  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (_, token) => {
+    token.onCancellationRequested(() => abort.abort());
+    return work();
+  });
 }
