@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { Services } from '../services.js';
 import { checkHost } from './checkHost.js';
 import { openContainerTerminal } from './containerTerminal.js';
+import { compareCheckpointImages } from './compareCheckpoints.js';
 import { createCheckpointImage } from './createCheckpointImage.js';
 import { exportToArchive } from './exportToArchive.js';
 import { inspectCheckpointImage } from './inspectCheckpointImage.js';
@@ -23,6 +24,7 @@ export function registerCommands(services: Services): vscode.Disposable[] {
     openTerminal: (arg) => openContainerTerminal(services, arg, 'shell'),
     showLogs: (arg) => openContainerTerminal(services, arg, 'logs'),
     inspectCheckpointImage: (node) => inspectCheckpointImage(services, node),
+    compareCheckpoints: (arg) => compareCheckpointImages(services, arg),
     exportToArchive: (node) => exportToArchive(services, node),
     removeCheckpointImage: (node) => removeCheckpointImage(services, node),
     saveToStore: (node) => saveToStore(services, node),
