@@ -28,7 +28,8 @@ export interface CliCommand {
   help: string[];
   options: OptionSpec;
   positionals: { min: number; max: number };
-  run(ctx: CliContext, values: OptionValues, positionals: string[]): Promise<void>;
+  /** Resolves to an exit code only for a result scripts branch on (ckpt scan: secrets found); failures throw. */
+  run(ctx: CliContext, values: OptionValues, positionals: string[]): Promise<void | number>;
 }
 
 /** A usage mistake: exit code 2 and the command's help, never a stack trace. */

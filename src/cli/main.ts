@@ -21,6 +21,7 @@ import { images } from './commands/images.js';
 import { inspect } from './commands/inspect.js';
 import { diff } from './commands/diff.js';
 import { mem } from './commands/mem.js';
+import { scan, SECRETS_FOUND_EXIT } from './commands/scan.js';
 import { ps } from './commands/ps.js';
 import { restore } from './commands/restore.js';
 import { rm } from './commands/rm.js';
@@ -29,10 +30,10 @@ import { copy } from './commands/copy.js';
 import { gc, verify } from './commands/store.js';
 import { registry } from './commands/registry.js';
 
-const COMMANDS: CliCommand[] = [ps, checkpoint, images, inspect, mem, diff, restore, rm, image, copy, registry, gc, verify, host];
+const COMMANDS: CliCommand[] = [ps, checkpoint, images, inspect, mem, diff, scan, restore, rm, image, copy, registry, gc, verify, host];
 
 /** Exit codes scripts can rely on (documented in the README). */
-export const ExitCode = { Ok: 0, Failed: 1, Usage: 2, NotFound: 3, CriuFailed: 4, Cancelled: 130 } as const;
+export const ExitCode = { Ok: 0, Failed: 1, Usage: 2, NotFound: 3, CriuFailed: 4, SecretsFound: SECRETS_FOUND_EXIT, Cancelled: 130 } as const;
 
 const EXIT_BY_ERROR: Partial<Record<EngineErrorCode, number>> = {
   CONTAINER_NOT_FOUND: ExitCode.NotFound,
@@ -180,8 +181,9 @@ export async function runCli(argv: string[], terminal: CliIo): Promise<number> {
     signal: io.signal,
   };
   try {
-    await command.run(ctx, values, parsed.positionals);
-    return ExitCode.Ok;
+    // Commands end with `return ctx.out(…)`: only a number is an exit code.
+    const code: unknown = await command.run(ctx, values, parsed.positionals);
+    return typeof code === 'number' ? code : ExitCode.Ok;
   } catch (err) {
     if (err instanceof UsageError) {
       io.stderr(`ckpt ${command.name}: ${err.message}\n\n${commandHelp(command)}`);
