@@ -13,6 +13,8 @@ export interface SecretFinding {
   where: SecretWhere;
   /** The first process it was seen in (memory, environment, cmdline). */
   pid?: number;
+  /** That process's short name (comm), when the checkpoint has it. */
+  comm?: string;
   /** Every process it was seen in, ascending (up to MAX_PIDS). */
   pids?: number[];
   /** Memory: the first address it was seen at, hex. */

@@ -82,9 +82,10 @@ export async function scanCheckpoint(places: CheckpointPlaces, ref: ImageReferen
     strings('cmdline', p.pid, p.cmdline);
   }
   progress();
+  const comms = new Map(inspection.contents.processes.map((p) => [p.pid, p.comm]));
   return {
     reference: inspection.reference,
-    findings: collector.findings(),
+    findings: collector.findings().map((f) => (f.pid !== undefined && comms.has(f.pid) ? { ...f, comm: comms.get(f.pid) } : f)),
     capped: collector.capped,
     limit,
     scanned: { ...scanned, processes: inspection.contents.processes.length },
