@@ -36,11 +36,6 @@ export class ComparePanel implements vscode.Disposable {
     return panel;
   }
 
-  /** Open panels, for tests. */
-  static get openPanels(): ComparePanel[] {
-    return [...ComparePanel.#open.values()];
-  }
-
   private constructor(extensionUri: vscode.Uri, key: string, model: CompareModel) {
     this.#key = key;
     this.#model = model;
