@@ -10,13 +10,11 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { ScanReport, SecretFinding } from '../../src/engine/index.js';
 import { ckptWith } from '../support/cli.js';
-import { ALNUM, fake, fakes } from '../support/fakeSecrets.js';
+import { ALNUM, fake, fakes, reversedLines } from '../support/fakeSecrets.js';
 import { BASE_IMAGE, podman, TEST_LABEL, testPodman, testResources, uniqueName } from '../support/stack.js';
 
 const TIMEOUT = { timeout: 180_000 };
 const SECRETS_FOUND = 5;
-
-const reverse = (text: string) => text.split('\n').map((line) => [...line].reverse().join('')).join('\n');
 
 interface Planted {
   github: string;
@@ -65,10 +63,10 @@ describe('ckpt scan: secrets in a real checkpoint', { concurrency: false }, () =
         'wait',
       ].join('\n');
       const archive = await checkpointOf('ckpt-scan', script, {
-        R_GH: reverse(planted.github),
-        R_AWS: reverse(planted.awsId),
-        R_PEM: reverse(pem),
-        R_NPMRC: reverse(`//registry.npmjs.org/:_authToken=${planted.npm}`),
+        R_GH: reversedLines(planted.github),
+        R_AWS: reversedLines(planted.awsId),
+        R_PEM: reversedLines(pem),
+        R_NPMRC: reversedLines(`//registry.npmjs.org/:_authToken=${planted.npm}`),
         DB_PASSWORD: planted.password,
       });
       return { archive, planted };

@@ -28,3 +28,11 @@ export const fakes = {
     [JSON.stringify(header), JSON.stringify({ sub: fake(ALNUM, 8) })].map((p) => Buffer.from(p).toString('base64url')).join('.') + `.${fake(ALNUM, 43)}`,
 };
 
+
+/**
+ * Each line reversed: planted in a container's environment and reversed back there with `rev`, a secret ends up
+ * in a shell's memory while no environment or command line holds it (the reversed form matches no detector).
+ */
+export function reversedLines(text: string): string {
+  return text.split('\n').map((line) => [...line].reverse().join('')).join('\n');
+}

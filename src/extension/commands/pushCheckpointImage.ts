@@ -1,8 +1,11 @@
 import * as vscode from 'vscode';
-import { checkpointContainerName, formatRegistryReference, parseReference, parseRegistryReference } from '../../engine/index.js';
+import { checkpointContainerName, formatRegistryReference, parseReference, parseRegistryReference, scanCheckpoint, type ScanReport } from '../../engine/index.js';
+import { formatSize } from '../../shared/format.js';
+import { notificationSafe } from '../../shared/terminalSafe.js';
 import type { Services } from '../services.js';
-import { copyReporting } from './copy.js';
+import { copyContext, copyReporting } from './copy.js';
 import { pickCheckpointImage } from './pick.js';
+import { describeFinding, pushNotice, secretsSummary } from './pushNotice.js';
 import { pickRegistry } from './registryPrompts.js';
 import { required, UserCancelled, withProgress } from './runCommand.js';
 
@@ -12,7 +15,7 @@ export interface PushRequest {
   image: string;
   /** `HOST[:PORT]/REPO:TAG`. */
   reference: string;
-  /** false: no warning about what a checkpoint exposes (the caller has dealt with it). */
+  /** false: no dialog about the secrets it holds (the caller has dealt with it); the scan still runs and is logged. */
   confirm?: boolean;
 }
 
@@ -25,7 +28,8 @@ export async function pushCheckpointImage(services: Services, arg?: unknown): Pr
   const request = isRequest(arg) ? arg : await ask(services, arg);
   const dst = { kind: 'registry' as const, ...parseRegistryReference(request.reference) };
   const reference = formatRegistryReference(dst);
-  if (request.confirm !== false) await warnOnce(services, dst.registry);
+  const report = await scanForSecrets(services, request.image, reference);
+  if (request.confirm !== false) await confirmPush(services, request.image, dst.registry, report);
   await withProgress(`Pushing ${request.image} to ${reference}`, (report, signal) => copyReporting(services, parseReference(request.image), dst, report, signal));
   // Listed by hand too, so the repository shows even where the registry keeps its catalog closed.
   await services.registries.addRepository(dst.registry, dst.repository);
@@ -36,20 +40,31 @@ export async function pushCheckpointImage(services: Services, arg?: unknown): Pr
   return reference;
 }
 
-/** Once per registry: a checkpoint is a memory dump, and whoever can pull can read it. */
-async function warnOnce(services: Services, host: string): Promise<void> {
-  if (services.registries.wasWarned(host)) return;
-  const choice = await vscode.window.showWarningMessage(
-    `Push a checkpoint to ${host}?`,
-    {
-      modal: true,
-      detail:
-        "A checkpoint holds the memory of the container's processes: any secrets, tokens and keys they held are in it. " +
-        'Anyone who can pull from the repository can read them.',
-    },
-    'Push',
+/** The secrets scan of `image`, in a cancellable progress notification; what it found goes to the log. */
+async function scanForSecrets(services: Services, image: string, reference: string): Promise<ScanReport> {
+  const report = await withProgress(`Scanning ${image} for secrets before pushing`, (show, signal) =>
+    scanCheckpoint(copyContext(services, signal), parseReference(image), {
+      signal,
+      onProgress: (p) => show(`${formatSize(p.memoryBytes)} of memory, ${p.files} changed files`),
+    }),
   );
-  if (choice !== 'Push') throw new UserCancelled();
+  if (!report.findings.length) services.log.info(`Scanned ${image} before pushing to ${reference}: no secrets found`);
+  else services.log.warn(`Scanned ${image} before pushing to ${reference}: ${secretsSummary(report.findings)}:\n${report.findings.map((f) => `  ${describeFinding(f)}`).join('\n')}`);
+  for (const note of report.notes) services.log.info(`Not scanned in ${image}: ${note}`);
+  return report;
+}
+
+/**
+ * The dialog before a push: the secrets the scan found, or, on the first push to a registry, that a checkpoint
+ * is a memory dump whoever can pull may read (the scan knows common keys and tokens, not every secret).
+ */
+async function confirmPush(services: Services, image: string, host: string, report: ScanReport): Promise<void> {
+  const notice = pushNotice(image, host, report, services.registries.wasWarned(host));
+  if (!notice) return;
+  const button = report.findings.length ? 'Push Anyway' : 'Push';
+  // Paths and names come from the checkpoint: shown as written, never as links.
+  const choice = await vscode.window.showWarningMessage(notificationSafe(notice.message), { modal: true, detail: notificationSafe(notice.detail) }, button);
+  if (choice !== button) throw new UserCancelled();
   await services.registries.rememberWarning(host);
 }
 

@@ -10,7 +10,11 @@ import type { RestoreOutcome } from '../../../src/extension/commands/restoreWith
 import type { CheckpointStudioApi } from '../../../src/extension/extension.js';
 import type { RegistryNode, RegistryTagNode } from '../../../src/extension/tree/RegistryNodes.js';
 import type { InspectPanel } from '../../../src/extension/webview/InspectPanel.js';
+import { parseReference, scanCheckpoint } from '../../../src/engine/index.js';
+import { copyContext } from '../../../src/extension/commands/copy.js';
+import { pushNotice } from '../../../src/extension/commands/pushNotice.js';
 import { COUNTER_SCRIPT, counterValue } from '../../support/counter.js';
+import { ALNUM, fake, fakes, reversedLines } from '../../support/fakeSecrets.js';
 import { activateExtension, hostCriuText, imageNodes, podman, until } from './host.js';
 
 function env(name: string): string {
@@ -24,6 +28,8 @@ const counter = `inhost-reg-${run}`;
 const image = `localhost/inhost-reg-${run}:ckpt`;
 const restored = `${counter}-pulled`;
 const repository = 'team/counter';
+const holder = `inhost-secrets-${run}`;
+const secretImage = `localhost/inhost-secrets-${run}:ckpt`;
 
 suite('Registries in the extension host', function () {
   this.timeout(180_000);
@@ -61,8 +67,8 @@ suite('Registries in the extension host', function () {
 
   suiteTeardown(async () => {
     for (const host of [open, basic]) await vscode.commands.executeCommand('checkpointStudio.removeRegistry', { registry: host });
-    for (const c of [counter, restored]) podman('rm', '-f', '-t', '0', '--ignore', c);
-    podman('rmi', '-f', '--ignore', image, reference);
+    for (const c of [counter, restored, holder]) podman('rm', '-f', '-t', '0', '--ignore', c);
+    podman('rmi', '-f', '--ignore', image, reference, secretImage);
   });
 
   test('Add Registry puts the registry in the view, marked as plain HTTP', async () => {
@@ -81,6 +87,32 @@ suite('Registries in the extension host', function () {
     assert.match(String(node.description), new RegExp(`^${counter} · `));
     assert.ok((node.tooltip as vscode.MarkdownString).value.includes(`CRIU: ${hostCriuText()}`), 'the tag\'s tooltip names the CRIU it was made with');
     assert.equal(node.command?.command, 'checkpointStudio.inspectCheckpointImage');
+  });
+
+  test('Push scans the image first: the secrets planted in a checkpoint are listed in the log and the dialog, never their values', async () => {
+    const token = fakes.github();
+    const secret = fake(ALNUM, 20);
+    // The token only in the shell's memory (reversed back with rev), the password in the environment.
+    podman('run', '-d', '--name', holder, '--label', `io.checkpoint-studio.test=${process.pid}`, '-e', `R_GH=${reversedLines(token)}`, '-e', `API_PASSWORD=${secret}`,
+      'localhost/busybox:latest', 'sh', '-c', 'sleep 100000 & GH=$(echo "$R_GH" | rev); echo ready > /tmp/ready; wait');
+    await until('the secrets to be planted', () => podman('exec', holder, 'cat', '/tmp/ready') === 'ready');
+    podman('container', 'checkpoint', '--create-image', secretImage, holder);
+    const target = `${open}/team/secrets:${run}`;
+    assert.equal(await vscode.commands.executeCommand('checkpointStudio.pushCheckpointImage', { image: secretImage, reference: target, confirm: false }), target);
+    const log = await until('the scan in the log', () => {
+      const text = readFileSync(api.logFile.fsPath, 'utf8');
+      return text.includes(`Scanned ${secretImage} before pushing to ${target}: `) ? text : undefined;
+    });
+    assert.match(log, /GitHub token ghp_… \(40 chars\) in the memory of process 1 \(sh\) at 0x[0-9a-f]+/);
+    assert.match(log, /API_PASSWORD=\S+… \(20 chars\) in the environment of processes 1, \d+/);
+    assert.ok(!log.includes(token) && !log.includes(secret), 'the log holds a secret');
+    // What the dialog before a push with confirm says, from the same scan (the e2e test shows the dialog itself).
+    const notice = pushNotice(secretImage, open, await scanCheckpoint(copyContext(api.services), parseReference(secretImage)), true);
+    assert.match(notice?.message ?? '', new RegExp(`^${secretImage} holds .*1 GitHub token.*\\. Push it to ${open}\\?$`));
+    assert.match(notice!.detail, /• GitHub token ghp_… \(40 chars\) in the memory of process 1 \(sh\)/);
+    assert.ok(!notice!.detail.includes(token) && !notice!.detail.includes(secret), 'the dialog holds a secret');
+    // The counter holds none: its push was logged clean.
+    assert.ok(log.includes(`Scanned ${image} before pushing to ${reference}: no secrets found`), 'the counter\'s scan is not in the log');
   });
 
   test('Inspect from the registry shows the recorded CRIU version beside this host', async () => {
