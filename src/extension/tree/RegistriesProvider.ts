@@ -5,7 +5,8 @@ import type { CheckpointContentsReader } from './CheckpointContentsReader.js';
 import { ContentsNode, imageContents } from './ContentsNodes.js';
 import { RegistryMessageNode, RegistryNode, RegistryTagNode, RepositoryNode } from './RegistryNodes.js';
 
-type Node = RegistryNode | RepositoryNode | RegistryTagNode | RegistryMessageNode | ContentsNode;
+export type RegistriesViewNode = RegistryNode | RepositoryNode | RegistryTagNode | RegistryMessageNode | ContentsNode;
+type Node = RegistriesViewNode;
 
 /**
  * The Registries view: saved registries, their repositories (the catalog plus those added by hand), and the tags
