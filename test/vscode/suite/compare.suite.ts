@@ -2,7 +2,7 @@
 /**
  * Compare with… inside the real extension host: two real checkpoint images of one container (podman + CRIU,
  * leave running), taken before and after its shell started another process; the compare page names the added
- * process with its command line, and an image compared with itself shows no differences.
+ * process with its command line, a hostile file name shows as text, and an image compared with itself shows no differences.
  */
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
@@ -15,6 +15,8 @@ const before = `localhost/inhost-cmp-${run}:before`;
 const after = `localhost/inhost-cmp-${run}:after`;
 /** What the shell starts on USR1, between the two checkpoints. */
 const ADDED = 'sleep 525252';
+/** A file the container makes between the checkpoints, named to break out of the page if it were not escaped. */
+const HOSTILE = '/tmp/<img src=x onerror=alert(1)>\u202e.txt';
 
 suite('Compare with… in the extension host', function () {
   this.timeout(120_000);
@@ -26,6 +28,7 @@ suite('Compare with… in the extension host', function () {
     podman('run', '-d', '--name', container, '--label', `io.checkpoint-studio.test=${process.pid}`, 'localhost/busybox:latest', 'sh', '-c', script);
     await until('the shell to wait', () => podman('exec', container, 'sh', '-c', 'test -f /tmp/ready && echo ok || true') === 'ok');
     podman('container', 'checkpoint', '--leave-running', '--create-image', before, container);
+    podman('exec', container, 'touch', HOSTILE);
     podman('kill', '--signal', 'USR1', container);
     await until('the added process', () => podman('exec', container, 'sh', '-c', 'test -f /tmp/started && echo ok || true') === 'ok');
     podman('container', 'checkpoint', '--leave-running', '--create-image', after, container);
@@ -48,7 +51,9 @@ suite('Compare with… in the extension host', function () {
     assert.ok(processes?.lines.some((l) => l.sign === '+' && l.text === `[${added.pid}] sleep: ${ADDED} (parent 1)`), JSON.stringify(processes));
     assert.match(panel.html, new RegExp(`<span class="sign">\\+</span>\\[${added.pid}\\] sleep: ${ADDED} \\(parent 1\\)`));
     assert.match(panel.html, /Content-Security-Policy" content="default-src 'none'; style-src [^;]* 'nonce-[^']+'/);
-    assert.doesNotMatch(panel.html, /<script/);
+    assert.doesNotMatch(panel.html, /<script|<img/);
+    // The name shows as written, the bidi override as an escape (as the CLI prints it).
+    assert.ok(panel.html.includes('+</span>&#34;/tmp/&#60;img src=x onerror=alert(1)&#62;\\u202e.txt&#34; (0 B)'), panel.html);
   });
 
   test('an image compared with itself shows no differences', async () => {
