@@ -154,6 +154,17 @@ describe('checkpoint contents', () => {
     assert.match(streamed.notes.join('\n'), /a stream cannot be read twice/);
   });
 
+  it('a second checkpoint into the same folder: leftover images of a process gone since do not take its pages file', async () => {
+    // Podman re-checkpoints into the folder it used: pid 5 is gone, but its pagemap still names pages file 1,
+    // which CRIU has since written for pid 1.
+    const files = { ...images(), 'mm-5.img': mmImage({ argStart: STACK, argEnd: STACK + 0x10n, envStart: 0n, envEnd: 0n, vmas: [] }), 'pagemap-5.img': pagemapImage(1, { vaddr: STACK + 0x100000n, pages: 1 }) };
+    for (const c of [await readArchiveContents(archive(files), { memory: true }), await readFolderContents(folder(files), { memory: true })]) {
+      assert.deepEqual(c.processes[0]!.cmdline, ['sh', '-c', 'echo hi']);
+      assert.deepEqual(c.processes[0]!.environment, ['SECRET=42', 'PATH=/bin']);
+      assert.ok(!c.processes.some((p) => p.pid === 5));
+    }
+  });
+
   it('skips the pages unless asked', async () => {
     const c = await readArchiveContents(archive(images()));
     assert.equal(c.processes[0]!.cmdline, undefined);

@@ -70,7 +70,8 @@ export async function searchCheckpointMemory(places: CheckpointPlaces, ref: Imag
   return {
     reference: inspection.reference,
     processes: processes.map((p) => ({ pid: p.pid, comm: p.comm, dumpedBytes: p.memory.dumpedBytes, mappedBytes: byKind(p.memory.vmas) })),
-    matches: finder?.matches ?? [],
+    // Pages of processes gone before a re-checkpoint into the same folder are in no live process.
+    matches: (finder?.matches ?? []).filter((m) => inspection.contents.processes.some((p) => p.pid === m.pid)),
     truncated: finder?.truncated ?? false,
     notes: [...inspection.missing, ...inspection.contents.notes],
   };

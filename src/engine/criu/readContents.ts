@@ -85,14 +85,17 @@ export class ContentsReader {
     const builder = new ContentsBuilder(this.#images.images, this.#images.notes);
     const contents = builder.build();
     const served = this.#served;
-    if (this.#deferred.size) {
+    const live = new Set(contents.processes.map((p) => p.pid));
+    // Pages files left for later that a process of this checkpoint owns (others are leftovers: see ownerOf).
+    const later = new Set([...this.#deferred].filter((id) => this.#images.ownerOf(id, live)));
+    if (later.size) {
       if (!again) {
         contents.notes.push('this stream holds memory pages before the maps that locate them, and a stream cannot be read twice; read it from a file to see command lines, environments and memory');
       } else {
         this.stats.archivePasses = 2;
         for await (const { name, entry } of await again()) {
           const pages = entry.type === 'file' ? PAGES.exec(name) : null;
-          const owner = pages && this.#deferred.has(Number(pages[1])) ? this.#images.ownerOf(Number(pages[1])) : undefined;
+          const owner = pages && later.has(Number(pages[1])) ? this.#images.ownerOf(Number(pages[1]), live) : undefined;
           if (!owner) continue;
           const wants = this.options.memory ? owner.wants : [];
           this.stats.pageBytesRead += await pick(entry.body, wants, owner, this.options.onMemory);
@@ -140,7 +143,8 @@ export async function readFolderContents(dir: string, options: Pick<ReadContents
 class ImageCollector {
   readonly images = new Map<string, Buffer>();
   readonly notes: string[] = [];
-  readonly #pagesOwners = new Map<number, number>();
+  /** The processes whose pagemap names each pages file: more than one when podman re-checkpointed into the same folder (see ownerOf). */
+  readonly #pagesOwners = new Map<number, number[]>();
   #total = 0;
 
   constructor(private readonly what: string, private readonly maxTotal = DEFAULT_MAX_IMAGES_BYTES) {}
@@ -153,13 +157,19 @@ class ImageCollector {
     const pid = /^pagemap-(\d+)\.img$/.exec(name)?.[1];
     if (pid !== undefined) {
       const pagesId = quietly(() => readImage(bytes, 'pagemap', name, (e) => decodeEntry(e, 0, 'PagemapHead').pagesId));
-      if (pagesId !== undefined) this.#pagesOwners.set(pagesId, Number(pid));
+      if (pagesId !== undefined) this.#pagesOwners.set(pagesId, [...(this.#pagesOwners.get(pagesId) ?? []), Number(pid)]);
     }
   }
 
-  /** Who pages-<id>.img belongs to, where its runs lie and what to pick from it, once its pagemap and mm have been read. */
-  ownerOf(pagesId: number): PagesOwner | undefined {
-    const pid = this.#pagesOwners.get(pagesId);
+  /**
+   * Who pages-<id>.img belongs to, where its runs lie and what to pick from it, once its pagemap and mm have been
+   * read. A second checkpoint podman writes into the same folder leaves the images of processes gone since
+   * (pagemap-7.img naming pages file 2, now another process's): with `live` (the PIDs of pstree.img) only a
+   * live process counts; without it, a pages file claimed twice has no owner yet.
+   */
+  ownerOf(pagesId: number, live?: ReadonlySet<number>): PagesOwner | undefined {
+    const claimants = (this.#pagesOwners.get(pagesId) ?? []).filter((p) => !live || live.has(p));
+    const pid = claimants.length === 1 ? claimants[0] : undefined;
     const mm = this.images.get(`mm-${pid}.img`);
     const pagemap = this.images.get(`pagemap-${pid}.img`);
     if (pid === undefined || !mm || !pagemap) return undefined;
