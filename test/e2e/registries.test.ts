@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe } from 'node:test';
 import type { Workbench } from '../vscode/harness/browser.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
-import { hostCriuPattern, podman, readCounter, startCounter, testPodman, testResources, uniqueName, waitForCounter } from '../support/stack.js';
+import { ALNUM, fake, fakes, reversedLines } from '../support/fakeSecrets.js';
+import { BASE_IMAGE, hostCriuPattern, podman, readCounter, startCounter, TEST_LABEL, testPodman, testResources, uniqueName, waitForCounter } from '../support/stack.js';
 import { artifactsDir, openWorkbench, pickInQuickInput, quickInput, shownNotification, stepsOf, type E2eWorkbench } from './support.js';
 
 /** A little more than the 100 ms after which a context menu's items take clicks (menu.ts, BaseMenuActionViewItem). */
@@ -188,6 +189,50 @@ describe('Registries in a real workbench', { concurrency: false, timeout: 600_00
     assert.ok(first >= frozenAt, `restored counter ${first} restarted below ${frozenAt}`);
     await waitForCounter(restored, first + 5);
     await wb.screenshot('12-restored-from-registry');
+  });
+
+  step('a push of a checkpoint holding secrets lists them in the dialog; Cancel pushes nothing', async () => {
+    const holder = uniqueName('e2e-secrets');
+    const secretImage = `localhost/${holder}:ckpt`;
+    res.containers.push(holder);
+    res.images.push(secretImage);
+    const token = fakes.github();
+    const password = fake(ALNUM, 20);
+    // The token only in the shell's memory (reversed back with rev), the password in the environment.
+    await podman('run', '-d', '--name', holder, '--label', TEST_LABEL, '-e', `R_GH=${reversedLines(token)}`, '-e', `API_PASSWORD=${password}`,
+      BASE_IMAGE, 'sh', '-c', 'sleep 100000 & GH=$(echo "$R_GH" | rev); echo ready > /tmp/ready; wait');
+    for (let tries = 0; (await podman('exec', holder, 'cat', '/tmp/ready').catch(() => '')) !== 'ready'; tries++) {
+      assert.ok(tries < 100, `${holder} did not plant its secrets`);
+      await wb.page.waitForTimeout(100);
+    }
+    await testPodman().checkpoint(holder, { kind: 'image', name: secretImage });
+    // Listed (podman's event seen) before the push's picker lists the images.
+    await viewRow('Checkpoint Images', secretImage).waitFor({ timeout: 30_000 });
+
+    await wb.runCommand('View: Close All Editors');
+    await wb.runCommand('Checkpoint: Push Checkpoint Image…');
+    await pickInQuickInput(wb, secretImage);
+    await wb.page.locator('.quick-input-widget').getByPlaceholder('Pick a registry').waitFor();
+    await pickInQuickInput(wb, host());
+    await quickInputTitled(`Repository in ${host()}`).waitFor();
+    await quickInput(wb).fill('team/secrets');
+    await quickInput(wb).press('Enter');
+    await quickInputTitled(`Tag in ${host()}/team/secrets`).waitFor();
+    await quickInput(wb).press('Enter');
+
+    // The registry was warned about before: this dialog is the scan's, and it names what it found.
+    const dialog = wb.page.locator('.monaco-dialog-box');
+    await dialog.getByText(`${secretImage} holds`).waitFor({ timeout: 60_000 });
+    const text = await dialog.innerText();
+    assert.match(text, /1 GitHub token/);
+    assert.match(text, /GitHub token ghp_… \(40 chars\) in the memory of process 1 \(sh\)/);
+    assert.match(text, /API_PASSWORD=\S+… \(20 chars\) in the environment of processes 1, \d+/);
+    assert.ok(!text.includes(token) && !text.includes(password), 'the dialog shows a secret');
+    await wb.screenshot('13-push-secrets');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    const tags = await fetch(`http://${host()}/v2/team/secrets/tags/list`);
+    assert.equal(tags.status, 404, 'the cancelled push reached the registry');
   });
 });
 

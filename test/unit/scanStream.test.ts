@@ -74,6 +74,18 @@ describe('findings', () => {
     assert.equal(c.capped, false);
   });
 
+  it('a secret of an environment is not listed again for its copies in the same processes\' memory; in another process it is', () => {
+    const c = new FindingCollector();
+    const password = { kind: 'secret-variable', secret: 'hunter22-horse', prefix: 0, name: 'DB_PASSWORD' } as const;
+    c.add({ ...password, where: 'memory', pid: 1, address: 0x7ffc0000n });
+    c.add({ ...password, where: 'memory', pid: 6, address: 0x7ffd0000n });
+    c.add({ ...password, where: 'environment', pid: 1 });
+    c.add({ ...password, where: 'environment', pid: 6 });
+    assert.deepEqual(c.findings().map((f) => [f.where, f.pids, f.count]), [['environment', [1, 6], 4]]);
+    c.add({ ...password, where: 'memory', pid: 9, address: 0x1000n });
+    assert.deepEqual(c.findings().map((f) => [f.where, f.pids, f.count]), [['environment', [1, 6], 2], ['memory', [1, 6, 9], 3]]);
+  });
+
   it('caps the distinct findings and says so; known ones still count', () => {
     const c = new FindingCollector(3);
     for (let i = 0; i < 5; i++) c.add({ kind: 'secret-variable', where: 'environment', secret: `value-${i}-xyz`, prefix: 0, name: 'TOKEN', pid: 1 });

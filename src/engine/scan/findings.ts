@@ -29,7 +29,7 @@ export interface SecretFinding {
   preview: string;
   /** Its length in characters. */
   length: number;
-  /** How many times it was seen. */
+  /** How many times it was seen (an environment's or command line's secret: with its copies in memory). */
   count: number;
 }
 
@@ -64,13 +64,16 @@ export function previewOf(secret: string, prefix: number): string {
 
 export class FindingCollector {
   private readonly byKey = new Map<string, SecretFinding>();
+  /** Each finding's secret, as a hash of its kind, file and bytes: the same secret in another place has the same. */
+  private readonly secretOf = new Map<SecretFinding, string>();
   /** Sightings of new secrets dropped once the limit was reached. */
   dropped = 0;
 
   constructor(readonly limit = DEFAULT_FINDING_LIMIT) {}
 
   add(s: Sighting): void {
-    const key = createHash('sha256').update(JSON.stringify([s.kind, s.where, s.path ?? '', s.secret])).digest('base64');
+    const secret = createHash('sha256').update(JSON.stringify([s.kind, s.path ?? '', s.secret])).digest('base64');
+    const key = `${s.where} ${secret}`;
     let finding = this.byKey.get(key);
     if (!finding) {
       if (this.byKey.size >= this.limit) {
@@ -87,6 +90,7 @@ export class FindingCollector {
         count: 0,
       };
       this.byKey.set(key, finding);
+      this.secretOf.set(finding, secret);
     }
     finding.count++;
     if (s.pid !== undefined) {
@@ -106,10 +110,24 @@ export class FindingCollector {
     return this.dropped > 0;
   }
 
-  /** The findings by place (environment, command lines, memory, files), then kind, then process. */
+  /**
+   * The findings by place (environment, command lines, memory, files), then kind, then process. A secret in
+   * memory that is an environment's or command line's of the same processes is that one (they live in memory
+   * too): it is counted there, not listed again.
+   */
   findings(): SecretFinding[] {
     const order: SecretWhere[] = ['environment', 'cmdline', 'memory', 'rootfs-diff'];
-    return [...this.byKey.values()]
+    const held = new Map<string, SecretFinding>();
+    for (const f of this.byKey.values()) if (f.where === 'environment' || f.where === 'cmdline') held.set(this.secretOf.get(f)!, f);
+    const copies = new Map<SecretFinding, number>();
+    const listed = [...this.byKey.values()].filter((f) => {
+      const owner = f.where === 'memory' ? held.get(this.secretOf.get(f)!) : undefined;
+      if (!owner || !(f.pids ?? []).every((pid) => owner.pids?.includes(pid))) return true;
+      copies.set(owner, (copies.get(owner) ?? 0) + f.count);
+      return false;
+    });
+    return listed
+      .map((f) => (copies.has(f) ? { ...f, count: f.count + copies.get(f)! } : f))
       .map((f) => (f.pids ? { ...f, pids: [...f.pids].sort((a, b) => a - b) } : f))
       .sort((a, b) => order.indexOf(a.where) - order.indexOf(b.where) || a.kind.localeCompare(b.kind) || (a.pid ?? 0) - (b.pid ?? 0) || (a.path ?? '').localeCompare(b.path ?? ''));
   }
