@@ -3,8 +3,9 @@
  * statistics, process tree with command lines, environment, files and sockets under each process), then the
  * mounts, the changed files, and the notes.
  */
-import type { CheckpointInspection, CheckpointProcess, OpenFd } from '../engine/index.js';
+import type { CheckpointInspection, CheckpointProcess } from '../engine/index.js';
 import { formatSize, table } from '../shared/format.js';
+import { describeFd, formatCmdline, isSocket } from '../shared/openFiles.js';
 
 export interface TreeSections {
   psTree: boolean;
@@ -62,7 +63,7 @@ function processTree(processes: CheckpointProcess[], show: TreeSections): Node[]
   const roots: Node[] = [];
   for (const p of processes) {
     const details: Node[] = [];
-    if (show.cmdline) details.push({ label: `Command line: ${p.cmdline ? p.cmdline.map(quoteArg).join(' ') : '(not in the checkpoint)'}` });
+    if (show.cmdline) details.push({ label: `Command line: ${p.cmdline ? formatCmdline(p.cmdline) : '(not in the checkpoint)'}` });
     if (show.env) details.push({ label: 'Environment variables', children: p.environment ? p.environment.map((label) => ({ label })) : [{ label: '(not in the checkpoint)' }] });
     if (show.files) {
       const files = p.fds.filter((f) => !isSocket(f)).map((f) => ({ label: `[${f.fd}] ${describeFd(f)}` }));
@@ -82,40 +83,6 @@ function processTree(processes: CheckpointProcess[], show: TreeSections): Node[]
     else roots.push(node);
   }
   return roots;
-}
-
-const isSocket = (f: OpenFd) => f.kind === 'unix' || f.kind === 'inet' || f.kind === 'netlink';
-
-function describeFd(f: OpenFd): string {
-  switch (f.kind) {
-    case 'file':
-      return f.path;
-    case 'pipe':
-      return `pipe:[${f.pipeId}]`;
-    case 'fifo':
-      return `fifo ${f.path ?? `pipe:[${f.pipeId}]`}`;
-    case 'tty':
-      return f.path ?? `tty (${f.type})`;
-    case 'eventfd':
-      return `eventfd (count ${f.counter})`;
-    case 'epoll':
-      return `epoll (watching ${f.targets.join(', ') || 'nothing'})`;
-    case 'unix':
-      return `UNIX ${f.type} (${f.state}) ${f.name ?? '(unnamed)'}`;
-    case 'inet': {
-      const at = (a: { address: string; port: number }) => (f.family === 'ipv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`);
-      return `${f.protocol.toUpperCase()} (${f.state}) ${at(f.local)} -> ${at(f.remote)}`;
-    }
-    case 'netlink':
-      return `NETLINK protocol ${f.protocol} port ${f.portId}`;
-    case 'other':
-      return f.type;
-  }
-}
-
-/** An argument as a shell would need it to read it back. */
-function quoteArg(arg: string): string {
-  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
 function render(node: Node): string[] {
