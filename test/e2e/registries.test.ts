@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe } from 'node:test';
 import type { Workbench } from '../vscode/harness/browser.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
-import { ALNUM, fake, fakes, reversedLines } from '../support/fakeSecrets.js';
+import { ALNUM, fake, fakes, secretHolderRun } from '../support/fakeSecrets.js';
 import { BASE_IMAGE, hostCriuPattern, podman, readCounter, startCounter, TEST_LABEL, testPodman, testResources, uniqueName, waitForCounter } from '../support/stack.js';
 import { artifactsDir, openWorkbench, pickInQuickInput, quickInput, shownNotification, stepsOf, type E2eWorkbench } from './support.js';
 
@@ -198,9 +198,7 @@ describe('Registries in a real workbench', { concurrency: false, timeout: 600_00
     res.images.push(secretImage);
     const token = fakes.github();
     const password = fake(ALNUM, 20);
-    // The token only in the shell's memory (reversed back with rev), the password in the environment.
-    await podman('run', '-d', '--name', holder, '--label', TEST_LABEL, '-e', `R_GH=${reversedLines(token)}`, '-e', `API_PASSWORD=${password}`,
-      BASE_IMAGE, 'sh', '-c', 'sleep 100000 & GH=$(echo "$R_GH" | rev); echo ready > /tmp/ready; wait');
+    await podman('run', ...secretHolderRun(holder, TEST_LABEL, BASE_IMAGE, { token, password }));
     for (let tries = 0; (await podman('exec', holder, 'cat', '/tmp/ready').catch(() => '')) !== 'ready'; tries++) {
       assert.ok(tries < 100, `${holder} did not plant its secrets`);
       await wb.page.waitForTimeout(100);

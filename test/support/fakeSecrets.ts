@@ -36,3 +36,15 @@ export const fakes = {
 export function reversedLines(text: string): string {
   return text.split('\n').map((line) => [...line].reverse().join('')).join('\n');
 }
+
+/**
+ * `podman run` arguments (after `run`) for a container that holds `token` only in its shell's memory and
+ * `API_PASSWORD=password` in its environment; it writes "ready" to /tmp/ready once they are in place.
+ */
+export function secretHolderRun(name: string, label: string, image: string, secrets: { token: string; password: string }): string[] {
+  return [
+    '-d', '--name', name, '--label', label, '-e', `R_GH=${reversedLines(secrets.token)}`, '-e', `API_PASSWORD=${secrets.password}`,
+    // The sleep starts first, so no process forked after the token exists: it is in the shell's memory only.
+    image, 'sh', '-c', 'sleep 100000 & GH=$(echo "$R_GH" | rev); echo ready > /tmp/ready; wait',
+  ];
+}

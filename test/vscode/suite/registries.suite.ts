@@ -14,7 +14,7 @@ import { parseReference, scanCheckpoint } from '../../../src/engine/index.js';
 import { copyContext } from '../../../src/extension/commands/copy.js';
 import { pushNotice } from '../../../src/extension/commands/pushNotice.js';
 import { COUNTER_SCRIPT, counterValue } from '../../support/counter.js';
-import { ALNUM, fake, fakes, reversedLines } from '../../support/fakeSecrets.js';
+import { ALNUM, fake, fakes, secretHolderRun } from '../../support/fakeSecrets.js';
 import { activateExtension, hostCriuText, imageNodes, podman, until } from './host.js';
 
 function env(name: string): string {
@@ -92,9 +92,7 @@ suite('Registries in the extension host', function () {
   test('Push scans the image first: the secrets planted in a checkpoint are listed in the log and the dialog, never their values', async () => {
     const token = fakes.github();
     const secret = fake(ALNUM, 20);
-    // The token only in the shell's memory (reversed back with rev), the password in the environment.
-    podman('run', '-d', '--name', holder, '--label', `io.checkpoint-studio.test=${process.pid}`, '-e', `R_GH=${reversedLines(token)}`, '-e', `API_PASSWORD=${secret}`,
-      'localhost/busybox:latest', 'sh', '-c', 'sleep 100000 & GH=$(echo "$R_GH" | rev); echo ready > /tmp/ready; wait');
+    podman('run', ...secretHolderRun(holder, `io.checkpoint-studio.test=${process.pid}`, 'localhost/busybox:latest', { token, password: secret }));
     await until('the secrets to be planted', () => podman('exec', holder, 'cat', '/tmp/ready') === 'ready');
     podman('container', 'checkpoint', '--create-image', secretImage, holder);
     const target = `${open}/team/secrets:${run}`;
