@@ -1,9 +1,9 @@
 /**
  * `ckpt scan` on real podman + runc + CRIU checkpoints: a container whose shell holds fake secrets only in its
  * memory (built at run time by reversing what the environment holds, so they are in no environment or command
- * line), a PASSWORD= variable in its environment and a token in a file it wrote; each is found with its kind,
- * place and process, and no output holds a secret. A container with none scans clean. From an archive, and
- * from the embedded store after `ckpt copy`.
+ * line), a PASSWORD= variable in its environment, an --api-key= in its command line and a token in a file it
+ * wrote; each is found with its kind, place and process, and no output holds a secret. A container with none
+ * scans clean. From an archive, and from the embedded store after `ckpt copy`.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -23,6 +23,7 @@ interface Planted {
   pemBody: string;
   password: string;
   npm: string;
+  apiKey: string;
 }
 
 describe('ckpt scan: secrets in a real checkpoint', { concurrency: false }, () => {
@@ -49,7 +50,7 @@ describe('ckpt scan: secrets in a real checkpoint', { concurrency: false }, () =
   const withSecrets = () =>
     (secretArchive ??= (async () => {
       const pemBody = fakes.pemBody(25);
-      const planted: Planted = { github: fakes.github(), awsId: fakes.awsId(), pemBody, password: fake(ALNUM, 20), npm: fakes.npm() };
+      const planted: Planted = { github: fakes.github(), awsId: fakes.awsId(), pemBody, password: fake(ALNUM, 20), npm: fakes.npm(), apiKey: fake(ALNUM, 24) };
       const pem = `-----BEGIN RSA PRIVATE KEY-----\n${pemBody}\n-----END RSA PRIVATE KEY-----`;
       // The sleep starts first, so no process forked after the secrets exist: they are in the shell's memory only.
       const script = [
@@ -59,6 +60,8 @@ describe('ckpt scan: secrets in a real checkpoint', { concurrency: false }, () =
         'PEM=$(echo "$R_PEM" | rev)',
         'mkdir -p /root',
         'echo "$R_NPMRC" | rev > /root/.npmrc',
+        // An option in the command line (sh -c SCRIPT), as a careless script passes a key.
+        `: --api-key=${planted.apiKey}`,
         'echo ready > /tmp/ready',
         'wait',
       ].join('\n');
@@ -99,6 +102,8 @@ describe('ckpt scan: secrets in a real checkpoint', { concurrency: false }, () =
     assert.deepEqual([password.name, password.pid, password.length, password.preview], ['DB_PASSWORD', 1, 20, `${planted.password.slice(0, 4)}… (20 chars)`]);
     // Both processes carry the environment.
     assert.equal(password.pids!.length, 2, JSON.stringify(password));
+    const option = find(report, 'secret-variable', 'cmdline');
+    assert.deepEqual([option.name, option.pid, option.comm, option.length], ['api-key', 1, 'sh', 24]);
     const npm = find(report, 'npm-token', 'rootfs-diff');
     assert.deepEqual([npm.path, npm.pid, npm.preview], ['/root/.npmrc', undefined, 'npm_… (40 chars)']);
     assert.equal(report.capped, false);
