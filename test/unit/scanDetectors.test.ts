@@ -96,6 +96,17 @@ describe('secret detectors', () => {
     assert.deepEqual(secrets(`GITHUB_TOKEN=${token}`).map((s) => [s.kind, s.secret]), [['github-token', token]]);
   });
 
+  it('hostile memory made of one detector\'s start, repeated, is scanned in linear time', () => {
+    for (const unit of ['xoxb-', 'AKIAAAAAAAAAAAAAAAAA', 'aws_secret_access_key=', ' eyJhbGciOiJIUzI1NiJ9.', 'PASSWORD', 'ghp_', 'glpat-', '-----BEGIN PRIVATE KEY-----\nAAAA']) {
+      const text = unit.repeat(Math.ceil((1 << 20) / unit.length));
+      const started = process.hrtime.bigint();
+      detectSecrets(text);
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      // About 0.1 s here; a quadratic pattern takes minutes.
+      assert.ok(ms < 3000, `${JSON.stringify(unit)} repeated over 1 MiB took ${ms} ms`);
+    }
+  });
+
   it('memory full of matches stays linear (no overlap check per pair)', () => {
     const text = `TOKEN=abcdefgh ${fakes.npm()} `.repeat(40_000);
     const started = process.hrtime.bigint();
