@@ -3,13 +3,14 @@
  * memory (built at run time by reversing what the environment holds, so they are in no environment or command
  * line), a PASSWORD= variable in its environment, an --api-key= in its command line and a token in a file it
  * wrote; each is found with its kind, place and process, and no output holds a secret. A container with none
- * scans clean. From an archive, and from the embedded store after `ckpt copy`.
+ * scans clean. From an archive, from the embedded store and from a registry tag after `ckpt copy`.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import type { ScanReport, SecretFinding } from '../../src/engine/index.js';
 import { ckptWith } from '../support/cli.js';
+import { startRegistry, type TestRegistry } from '../support/registry.js';
 import { ALNUM, fake, fakes, reversedLines } from '../support/fakeSecrets.js';
 import { BASE_IMAGE, podman, TEST_LABEL, testPodman, testResources, uniqueName } from '../support/stack.js';
 
@@ -138,6 +139,21 @@ describe('ckpt scan: secrets in a real checkpoint', { concurrency: false }, () =
     const report = JSON.parse(json.stdout) as ScanReport;
     assert.equal(report.reference, 'store:scan-secrets');
     assertPlanted(report, planted);
+  });
+
+  let registry: TestRegistry | undefined;
+  after(() => registry?.stop());
+
+  it('the same from a registry tag, its layer streamed', TIMEOUT, async () => {
+    const { archive, planted } = await withSecrets();
+    registry = await startRegistry();
+    const tag = `docker://${registry.host}/team/scan:secrets`;
+    const pushed = ckptWith(env(), 'copy', `archive:${archive}`, tag);
+    assert.equal(pushed.code, 0, pushed.stderr);
+    const json = scan(tag, '--json');
+    assert.equal(json.code, SECRETS_FOUND, json.stderr);
+    assertNoSecrets(json.stdout + json.stderr, planted);
+    assertPlanted(JSON.parse(json.stdout) as ScanReport, planted);
   });
 
   it('a checkpoint without secrets scans clean: exit code 0', TIMEOUT, async () => {
