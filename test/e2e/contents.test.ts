@@ -2,26 +2,36 @@
  * Inside a checkpoint, in the real workbench (code-server) in real Chromium, as a person looks: the reference
  * container of issue 12 (support/richCheckpoint) checkpointed into a podman image, expanded in the Checkpoint
  * Images view (processes with their command line on hover, open files, sockets, mounts), then the inspect page's
- * tabs, with a search of the processes' memory. Screenshots of every step go to .test-artifacts/e2e/contents/.
+ * tabs, with a search of the processes' memory; and a checkpoint whose process name and open file are markup,
+ * shown as text. Screenshots of every step go to .test-artifacts/e2e/contents/.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe } from 'node:test';
 import type { Workbench } from '../vscode/harness/browser.js';
 import { richCheckpoint, type RichCheckpoint } from '../support/richCheckpoint.js';
-import { podman, testResources, uniqueName } from '../support/stack.js';
+import { BASE_IMAGE, podman, TEST_LABEL, testResources, uniqueName } from '../support/stack.js';
 import { artifactsDir, openWorkbench, pickInQuickInput, stepsOf, type E2eWorkbench } from './support.js';
 
 describe('Inside a checkpoint in a real workbench', { concurrency: false, timeout: 600_000 }, () => {
   const res = testResources();
   const image = `localhost/${uniqueName('e2e-contents')}:ckpt`;
+  const hostile = uniqueName('e2e-contents-hostile');
+  const hostileImage = `localhost/${hostile}:ckpt`;
+  // The shell renames itself (comm) and holds open a file whose name is markup.
+  const hostileComm = '<i>x</i>';
+  const hostileFile = '/tmp/<img src=x onerror=alert(1)>';
   let rich: RichCheckpoint;
   let session: E2eWorkbench | undefined;
   let wb: Workbench;
 
   before(async () => {
-    res.images.push(image);
+    res.images.push(image, hostileImage);
     rich = await richCheckpoint(res.dir, { onStarted: (name) => res.containers.push(name) });
     await podman('container', 'checkpoint', '--leave-running', '--create-image', image, rich.container);
+    res.containers.push(hostile);
+    await podman('run', '-d', '--name', hostile, '--label', TEST_LABEL, BASE_IMAGE, 'sh', '-c',
+      `printf '${hostileComm}' > /proc/$$/comm; exec 5>'${hostileFile}'; sleep 100000 & wait`);
+    await podman('container', 'checkpoint', '--create-image', hostileImage, hostile);
     session = await openWorkbench('ckpt-e2e-contents-', artifactsDir('contents'));
     wb = session.wb;
   });
@@ -118,5 +128,26 @@ describe('Inside a checkpoint in a real workbench', { concurrency: false, timeou
     await view.getByRole('tab', { name: 'Changes' }).click();
     await view.locator('#changes td', { hasText: 'index.html' }).first().waitFor();
     await wb.screenshot('10-tab-changes');
+  });
+
+  step('a process name and a file name that are markup show as text, in the tree and in the page', async () => {
+    await row(image).locator('.monaco-tl-twistie').click();
+    await row(hostileImage).locator('.monaco-tl-twistie').click();
+    await row('Processes').click();
+    await row(`1 ${hostileComm}`).waitFor({ timeout: 60_000 });
+    await wb.runCommand('Checkpoint: Inspect Checkpoint Image');
+    await pickInQuickInput(wb, hostileImage);
+    const view = wb.webview();
+    await view.locator('h1').getByText(hostileImage).waitFor({ timeout: 60_000 });
+    await view.getByRole('tab', { name: 'Processes' }).click();
+    const shell = view.locator('summary[data-pid="1"]');
+    await shell.waitFor({ timeout: 60_000 });
+    assert.match(await shell.innerText(), new RegExp(escape(`1 ${hostileComm}`)));
+    assert.equal(await view.locator('summary i').count(), 0, 'the name became an element');
+    await wb.screenshot('11-hostile-processes');
+    await view.getByRole('tab', { name: 'Files & Sockets' }).click();
+    await view.locator('#files td', { hasText: hostileFile }).first().waitFor();
+    assert.equal(await view.locator('img').count(), 0, 'the file name became an element');
+    await wb.screenshot('12-hostile-files');
   });
 });
