@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { FindingCollector, previewOf } from '../../src/engine/scan/findings.js';
-import { StreamScanner } from '../../src/engine/scan/streamScanner.js';
+import { secretStream } from '../../src/engine/scan/scanCheckpoint.js';
 import type { SecretMatch } from '../../src/engine/scan/detectors.js';
 import { fakes } from '../support/fakeSecrets.js';
 
@@ -15,7 +15,7 @@ type Found = { kind: string; secret: string; at: bigint };
 /** Scans `bytes` cut at `cuts`, as one stream starting at `start`. */
 function scanPieces(bytes: Buffer, cuts: number[], start = 0x1000n): Found[] {
   const found: Found[] = [];
-  const scanner = new StreamScanner((m: SecretMatch, secret, at) => found.push({ kind: m.kind, secret, at }), start);
+  const scanner = secretStream((m: SecretMatch, secret, at) => found.push({ kind: m.kind, secret, at }), start);
   let from = 0;
   for (const cut of [...cuts, bytes.length]) {
     scanner.push(bytes.subarray(from, cut));
@@ -51,7 +51,7 @@ describe('scanning a stream in pieces', () => {
   });
 
   it('keeps only a bounded tail of a long run', () => {
-    const scanner = new StreamScanner(() => {});
+    const scanner = secretStream(() => {});
     for (let i = 0; i < 64; i++) scanner.push(Buffer.alloc(1 << 20, 0x41));
     const tail = (scanner as unknown as { tail: Buffer }).tail.length;
     assert.ok(tail <= 16 << 10, `${tail} bytes kept`);

@@ -6,9 +6,9 @@
 import type { ImageReference } from '../reference.js';
 import type { CheckpointPlaces } from '../checkpoint/source.js';
 import { visitCheckpoint } from '../checkpoint/inspectCheckpoint.js';
-import { detectSecrets } from './detectors.js';
+import { detectSecrets, MAX_SECRET_LENGTH, type SecretMatch } from './detectors.js';
 import { DEFAULT_FINDING_LIMIT, FindingCollector, type SecretFinding, type SecretWhere } from './findings.js';
-import { StreamScanner } from './streamScanner.js';
+import { scanningRuns, StreamScanner } from '../checkpoint/streamScanner.js';
 
 export interface ScanOptions {
   signal?: AbortSignal;
@@ -37,6 +37,16 @@ export interface ScanReport {
 }
 
 const PROGRESS_EVERY = 8 << 20;
+/**
+ * Kept from one piece for the next: the longest secret, plus the context detectors look back on; a secret ending
+ * within 16 bytes of what has arrived may go on (a key's next line, a token's next character).
+ */
+const SECRET_SCAN = { keep: MAX_SECRET_LENGTH + 512, unsettled: 16 };
+
+/** Finds secrets in bytes that arrive in pieces, `start` being the offset (a memory address) of the first. */
+export function secretStream(onSecret: (m: SecretMatch, secret: string, at: bigint) => void, start?: bigint): StreamScanner<SecretMatch> {
+  return new StreamScanner(detectSecrets, (m, window, windowStart) => onSecret(m, window.slice(m.start, m.end), windowStart + BigInt(m.start)), SECRET_SCAN, start);
+}
 
 /** Scans the checkpoint `ref` names for secrets (see ScanReport). */
 export async function scanCheckpoint(places: CheckpointPlaces, ref: ImageReference, options: ScanOptions = {}): Promise<ScanReport> {
@@ -49,30 +59,25 @@ export async function scanCheckpoint(places: CheckpointPlaces, ref: ImageReferen
     options.onProgress?.({ ...scanned });
   };
 
-  // One scanner per contiguous run of one process's memory: a chunk that does not continue it starts another.
-  let run: { pid: number; scanner: StreamScanner } | undefined;
+  const runs = scanningRuns((pid, vaddr) => secretStream((m, secret, address) => collector.add({ ...m, where: 'memory', secret, pid, address }), vaddr));
   const memory = (pid: number, vaddr: bigint, bytes: Buffer) => {
-    if (!run || run.pid !== pid || run.scanner.next !== vaddr) {
-      run?.scanner.end();
-      run = { pid, scanner: new StreamScanner((m, secret, at) => collector.add({ ...m, where: 'memory', secret, pid, address: at }), vaddr) };
-    }
-    run.scanner.push(bytes);
+    runs.visit(pid, vaddr, bytes);
     scanned.memoryBytes += bytes.length;
     if (scanned.memoryBytes - reported >= PROGRESS_EVERY) progress();
   };
   const rootfsFile = async (path: string, _size: number, body: AsyncIterable<Buffer>) => {
-    const scanner = new StreamScanner((m, secret) => collector.add({ ...m, where: 'rootfs-diff', secret, path }));
+    const file = secretStream((m, secret) => collector.add({ ...m, where: 'rootfs-diff', secret, path }));
     for await (const chunk of body) {
-      scanner.push(chunk);
+      file.push(chunk);
       scanned.fileBytes += chunk.length;
     }
-    scanner.end();
+    file.end();
     scanned.files++;
     progress();
   };
 
   const inspection = await visitCheckpoint(places, ref, { memory, rootfsFile }, { memory: true, signal: options.signal });
-  run?.scanner.end();
+  runs.end();
 
   const strings = (where: SecretWhere, pid: number, list: string[] | undefined) => {
     for (const text of list ?? []) for (const m of detectSecrets(text)) collector.add({ ...m, where, secret: text.slice(m.start, m.end), pid });
