@@ -7,6 +7,7 @@ import type { CheckpointProcess, InspectField, InspectModel, OpenFd, Verdict } f
 import type { ContentsView, FromInspectView, MemorySearchView, ToInspectView } from '../shared/inspectMessages.js';
 import { formatSize } from '../shared/format.js';
 import { describeFd, formatCmdline, isSocket } from '../shared/openFiles.js';
+import { processForest } from '../shared/processTree.js';
 
 type Tab = 'overview' | 'processes' | 'files' | 'memory' | 'changes';
 type Read = Extract<ContentsView, { state: 'read' }>;
@@ -182,23 +183,20 @@ function table(headers: string[], rows: (string | Node)[][], empty: string, attr
 
 function processesTab({ inspection }: Read): Node[] {
   const processes = inspection.contents.processes;
-  const pids = new Set(processes.map((p) => p.pid));
-  const children = new Map<number, CheckpointProcess[]>();
-  const roots: CheckpointProcess[] = [];
-  for (const p of processes) {
-    if (p.ppid === p.pid || !pids.has(p.ppid)) roots.push(p);
-    else children.set(p.ppid, [...(children.get(p.ppid) ?? []), p]);
+  const { roots, children } = processForest(processes);
+  // Drawn without recursion: a hostile pstree may be deep.
+  const tree = el('ul', { class: 'tree' });
+  const todo: [CheckpointProcess, HTMLElement][] = roots.map((p): [CheckpointProcess, HTMLElement] => [p, tree]).reverse();
+  while (todo.length) {
+    const [p, into] = todo.pop()!;
+    const item = el('li', {}, processDetails(p));
+    into.append(item);
+    const kids = children(p);
+    if (!kids.length) continue;
+    const list = el('ul', { class: 'tree' });
+    item.append(list);
+    for (const c of [...kids].reverse()) todo.push([c, list]);
   }
-  // A hostile pstree may loop: each process is drawn once, and one no root reaches is drawn at the top.
-  const drawn = new Set<CheckpointProcess>();
-  const list = (items: CheckpointProcess[]): HTMLElement =>
-    el('ul', { class: 'tree' }, ...items.filter((p) => !drawn.has(p)).map((p) => {
-      drawn.add(p);
-      const kids = children.get(p.pid) ?? [];
-      return el('li', {}, processDetails(p), ...(kids.length ? [list(kids)] : []));
-    }));
-  const tree = list(roots);
-  for (const p of processes) if (!drawn.has(p)) tree.append(...list([p]).childNodes);
   return [el('p', { class: 'note' }, `${processes.length} ${processes.length === 1 ? 'process' : 'processes'}; open one to see its command line, credentials and environment.`), tree];
 }
 

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { isEngineError, type CheckpointInspection, type CheckpointMount, type CheckpointProcess, type OpenFd } from '../../engine/index.js';
 import { formatSize } from '../../shared/format.js';
 import { describeFd, formatCmdline, isSocket } from '../../shared/openFiles.js';
+import { processForest } from '../../shared/processTree.js';
 import { terminalSafe } from '../../shared/terminalSafe.js';
 import type { CheckpointContentsReader, ContentsTarget } from './CheckpointContentsReader.js';
 
@@ -11,6 +12,8 @@ import type { CheckpointContentsReader, ContentsTarget } from './CheckpointConte
  * Every text comes from the checkpoint, so it is shown with controls escaped and long values cut.
  */
 export class ContentsNode extends vscode.TreeItem {
+  readonly #children?: () => ContentsNode[];
+
   constructor(
     id: string,
     label: string,
@@ -27,8 +30,6 @@ export class ContentsNode extends vscode.TreeItem {
     this.contextValue = options.contextValue;
     this.#children = options.children;
   }
-
-  readonly #children?: () => ContentsNode[];
 
   children(): ContentsNode[] {
     return this.#children?.() ?? [];
@@ -116,34 +117,15 @@ export function contentsSections(parentId: string, { contents, missing }: Checkp
   return sections;
 }
 
-/** The processes as their tree: each under its parent, those without one (in the checkpoint) at the top. */
+/** The processes as their tree, each under its parent. */
 function processTree(parentId: string, processes: CheckpointProcess[]): ContentsNode[] {
-  const pids = new Set(processes.map((p) => p.pid));
-  const isRoot = (p: CheckpointProcess) => p.ppid === p.pid || !pids.has(p.ppid);
-  const children = new Map<number, CheckpointProcess[]>();
-  for (const p of processes) if (!isRoot(p)) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p]);
-  // A hostile pstree may loop (a process its own ancestor): what no root reaches is listed at the top too.
-  const reached = new Set<number>();
-  const reach = (from: CheckpointProcess) => {
-    for (const todo = [from]; todo.length; ) {
-      const p = todo.pop()!;
-      reached.add(p.pid);
-      todo.push(...(children.get(p.pid) ?? []).filter((c) => !reached.has(c.pid)));
-    }
-  };
-  const roots = processes.filter(isRoot);
-  roots.forEach(reach);
-  for (const p of processes) {
-    if (reached.has(p.pid)) continue;
-    roots.push(p);
-    reach(p);
-  }
+  const { roots, children } = processForest(processes);
   const expanded = processes.length <= OPEN_TREE_MAX;
   // Ids by position: a hostile pstree may repeat a PID, and two items with one id break the view.
   const index = new Map(processes.map((p, i) => [p, i]));
   const node = (id: string, p: CheckpointProcess): ContentsNode => {
     const own = `${id}/${index.get(p)}`;
-    const kids = children.get(p.pid);
+    const kids = children(p);
     return new ContentsNode(
       own,
       `${p.pid} ${p.comm}`,
@@ -152,7 +134,7 @@ function processTree(parentId: string, processes: CheckpointProcess[]): Contents
         description: [p.state === 'alive' ? undefined : p.state, p.cmdline && formatCmdline(p.cmdline)].filter(Boolean).join(' · ') || undefined,
         tooltip: processTooltip(p),
         contextValue: 'checkpointContents.process',
-        children: kids && (() => kids.map((c) => node(own, c))),
+        children: kids.length ? () => kids.map((c) => node(own, c)) : undefined,
         expanded,
       },
       p,

@@ -46,8 +46,10 @@ export class InspectPanel implements vscode.Disposable {
     const existing = InspectPanel.#open.get(target.model.image.id);
     if (existing) {
       existing.#target = target;
-      existing.#post();
       existing.#panel.reveal();
+      // A read that failed or was cancelled is tried again; one under way or done is kept.
+      if (existing.#read.state === 'failed') void existing.#readContents();
+      else existing.#post();
       return existing;
     }
     const panel = new InspectPanel(extensionUri, reader, target);
