@@ -17,7 +17,16 @@ export class ContentsNode extends vscode.TreeItem {
   constructor(
     id: string,
     label: string,
-    options: { icon: string; description?: string; tooltip?: string; contextValue: string; children?: () => ContentsNode[]; expanded?: boolean; color?: string },
+    options: {
+      icon: string;
+      description?: string;
+      tooltip?: string;
+      contextValue: string;
+      children?: () => ContentsNode[];
+      expanded?: boolean;
+      color?: string;
+      command?: vscode.Command;
+    },
     /** The process this node is about (a process, its open files), for commands and tests. */
     readonly process?: CheckpointProcess,
   ) {
@@ -28,6 +37,7 @@ export class ContentsNode extends vscode.TreeItem {
     this.tooltip = options.tooltip === undefined ? undefined : shown(options.tooltip, TOOLTIP_MAX);
     this.iconPath = new vscode.ThemeIcon(options.icon, options.color ? new vscode.ThemeColor(options.color) : undefined);
     this.contextValue = options.contextValue;
+    this.command = options.command;
     this.#children = options.children;
   }
 
@@ -67,8 +77,10 @@ function readError(parentId: string, err: unknown): ContentsNode {
     icon: cancelled ? 'circle-slash' : 'error',
     color: cancelled ? undefined : 'errorForeground',
     description: message,
-    tooltip: [message, hint].filter(Boolean).join('\n\n'),
+    tooltip: [message, hint, 'Click to read it again.'].filter(Boolean).join('\n\n'),
     contextValue: 'checkpointContents.error',
+    // A failed read is not kept: refreshing the view asks for the image's children, so it is read again.
+    command: { command: 'checkpointStudio.refresh', title: 'Read Again' },
   });
 }
 

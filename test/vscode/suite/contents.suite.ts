@@ -139,9 +139,12 @@ suite('Inside a checkpoint in the extension host', function () {
       assert.equal(error!.contextValue, 'checkpointContents.error');
       assert.match(String(error!.description), /^blob sha256:\w+ in .* hashes to sha256:\w+/, 'the error node names the cause');
       assert.match(tooltip(error!), /, not sha256:\w+\n\n.*damaged or tampered with/, 'its tooltip has the whole cause and the hint');
+      assert.equal(error!.command?.command, 'checkpointStudio.refresh', 'a click reads again');
     } finally {
       writeFileSync(layer, whole);
     }
+    // What the click runs: the view asks for the image's children again, and the failed read was not kept.
+    await vscode.commands.executeCommand('checkpointStudio.refresh');
     await assertContents(imageChildren, node);
   });
 
