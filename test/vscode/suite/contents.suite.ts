@@ -123,6 +123,16 @@ suite('Inside a checkpoint in the extension host', function () {
     await assertContents(registryChildren, tag);
   });
 
+  test('a read cancelled on its way fails as cancelled and is not kept: the next read of the image succeeds', async function () {
+    if (!registry) this.skip();
+    const target = { ref: `docker://${reference}`, key: `cancel-${run}` };
+    const reading = api.services.contents.read(target, { viewId: 'checkpointStudio.registries' });
+    api.services.contents.cancel(target.key);
+    await assert.rejects(reading, (err: Error & { code?: string }) => err.code === 'CANCELLED');
+    const again = await api.services.contents.read(target, { viewId: 'checkpointStudio.registries' });
+    assert.equal(again.contents.processes.length, 6);
+  });
+
   test('an embedded-store image that cannot be read shows the cause in an error node, and reads once it is whole again', async () => {
     assert.equal(await vscode.commands.executeCommand('checkpointStudio.importArchive', { path: rich.archive, tag: storeTag }), storeTag);
     const store = (await api.views.images.getChildren()).find((l) => l.label === 'Embedded Store');
