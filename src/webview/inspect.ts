@@ -118,11 +118,13 @@ function header(model: InspectModel): HTMLElement {
 function overview({ model, hostKnown, contents }: ToInspectView): Node[] {
   const sections: Node[] = [summary(model), ...model.groups.map((g) => group(g.title, g.fields, hostKnown))];
   if (contents.state === 'read') {
-    const { summary: s, missing, contents: c } = contents.inspection;
+    const { summary: s, missing, contents: c, read } = contents.inspection;
     const rows: [string, string][] = [
       ['Checkpoint size', formatSize(s.sizes.checkpoint)],
       ['Memory pages', formatSize(s.sizes.memoryPages)],
       ['Processes', String(c.processes.length)],
+      // podman's images are read in place (mounted); archives, layouts and registries are streamed.
+      ['Read', read.bytes ? `${formatSize(read.bytes)} streamed, ${read.passes === 1 ? 'one pass' : `${read.passes} passes`}` : 'in place'],
     ];
     sections.push(el('section', { class: 'group' }, el('h2', {}, 'Checkpoint'), definitions(rows)));
     const notes = [...missing, ...c.notes];
