@@ -43,6 +43,14 @@ describe('Inside a checkpoint in a real workbench', { concurrency: false, timeou
   const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
   /** The tree row whose label is exactly `label`. */
   const row = (label: string) => wb.page.locator('.pane-body .monaco-list-row', { has: wb.page.locator('.label-name', { hasText: new RegExp(`^${escape(label)}$`) }) });
+  /** Drags the side bar's edge by `pixels`. */
+  const widenSideBar = async (pixels: number) => {
+    const side = (await wb.page.locator('.part.sidebar').boundingBox())!;
+    await wb.page.mouse.move(side.x + side.width + 1, side.y + side.height / 2);
+    await wb.page.mouse.down();
+    await wb.page.mouse.move(side.x + side.width + 1 + pixels, side.y + side.height / 2, { steps: 5 });
+    await wb.page.mouse.up();
+  };
   const paneHeader = (title: string) => wb.page.locator('.pane-header', { has: wb.page.locator('h3.title', { hasText: new RegExp(`^${title}$`, 'i') }) });
 
   step('expands the checkpoint image into its processes, with the command line on hover', async () => {
@@ -50,11 +58,7 @@ describe('Inside a checkpoint in a real workbench', { concurrency: false, timeou
     await row(image).waitFor({ timeout: 60_000 });
     // Room for the tree: the other two views folded away, the side bar widened by its sash.
     for (const title of ['Containers', 'Registries']) await paneHeader(title).click();
-    const side = (await wb.page.locator('.part.sidebar').boundingBox())!;
-    await wb.page.mouse.move(side.x + side.width + 1, side.y + side.height / 2);
-    await wb.page.mouse.down();
-    await wb.page.mouse.move(side.x + side.width + 300, side.y + side.height / 2, { steps: 5 });
-    await wb.page.mouse.up();
+    await widenSideBar(300);
     // The twistie: a click on the label inspects the image.
     await row(image).locator('.monaco-tl-twistie').click();
     await row('Processes').waitFor({ timeout: 60_000 });
@@ -95,6 +99,8 @@ describe('Inside a checkpoint in a real workbench', { concurrency: false, timeou
   });
 
   step('the inspect page: Overview, then the Processes tab with the command line and environment', async () => {
+    // The room goes back to the page.
+    await widenSideBar(-300);
     await wb.runCommand('Checkpoint: Inspect Checkpoint Image');
     await pickInQuickInput(wb, image);
     const view = wb.webview();
