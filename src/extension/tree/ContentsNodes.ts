@@ -84,7 +84,7 @@ function readError(parentId: string, err: unknown): ContentsNode {
   });
 }
 
-export function contentsSections(parentId: string, { contents, missing }: CheckpointInspection): ContentsNode[] {
+function contentsSections(parentId: string, { contents, missing }: CheckpointInspection): ContentsNode[] {
   const { processes, mounts } = contents;
   const withFiles = processes.filter((p) => p.fds.some((f) => !isSocket(f)));
   const sockets = processes.flatMap((p) => p.fds.filter(isSocket).map((f) => ({ p, f })));
