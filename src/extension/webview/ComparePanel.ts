@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { CheckpointDiff, DiffLine, DiffSection } from '../../engine/index.js';
 import { terminalSafe } from '../../shared/terminalSafe.js';
+import { webviewPage } from './page.js';
 
 /** What the compare page shows: the two checkpoints, the diff, and the diff in words by section. */
 export interface CompareModel {
@@ -74,47 +74,21 @@ function shortName(ref: string): string {
 }
 
 function page(webview: vscode.Webview, extensionUri: vscode.Uri, { a, b, diff, sections }: CompareModel): string {
-  const nonce = randomBytes(16).toString('base64');
-  const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'inspect.css'));
-  const csp = ["default-src 'none'", `style-src ${webview.cspSource} 'nonce-${nonce}'`, `img-src ${webview.cspSource}`, `font-src ${webview.cspSource}`].join('; ');
   const body = diff.equal
     ? '<p class="equal">No differences.</p>'
     : sections.map(section).join('\n');
   const notes = diff.notes.length
     ? `<details open class="notes"><summary>Not compared</summary><ul>${diff.notes.map((n) => `<li>${escape(n)}</li>`).join('')}</ul></details>`
     : '';
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style}">
-<style nonce="${nonce}">
-  .sides { display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; margin: 0 0 12px; }
-  .sides dd { word-break: break-all; }
-  details { margin: 12px 0; }
-  summary { font-size: 1.1em; font-weight: 600; cursor: pointer; border-bottom: 1px solid var(--vscode-panel-border); padding-bottom: 4px; }
-  summary .count { font-weight: normal; color: var(--vscode-descriptionForeground); }
-  ul.diff, ul.diff ul { list-style: none; margin: 4px 0; padding-left: 0; font-family: var(--vscode-editor-font-family); }
-  ul.diff ul { padding-left: 2.2em; }
-  ul.diff li { white-space: pre-wrap; word-break: break-all; }
-  .sign { display: inline-block; width: 1.4em; font-weight: 600; }
-  .added > .sign { color: var(--vscode-gitDecoration-addedResourceForeground); }
-  .gone > .sign { color: var(--vscode-gitDecoration-deletedResourceForeground); }
-  .changed > .sign { color: var(--vscode-gitDecoration-modifiedResourceForeground); }
-  .equal, .notes li { color: var(--vscode-descriptionForeground); }
-</style>
-<title>Compare checkpoints</title>
-</head>
-<body>
-<header><h1>Compare checkpoints</h1></header>
+  return webviewPage(webview, extensionUri, {
+    title: 'Compare checkpoints',
+    styles: ['inspect.css', 'compare.css'],
+    body: `<header><h1>Compare checkpoints</h1></header>
 <dl class="sides"><dt>A</dt><dd>${escape(a)}</dd><dt>B</dt><dd>${escape(b)}</dd></dl>
 <p class="legend">What B adds (+), lacks (−) and changes (~) against A.</p>
 ${body}
-${notes}
-</body>
-</html>`;
+${notes}`,
+  });
 }
 
 function section(s: DiffSection): string {

@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { isEngineError, memoryByKind, type CheckpointContents, type CheckpointInspection, type InspectModel, type MemorySearchOptions } from '../../engine/index.js';
 import type { ContentsView, FromInspectView, MemoryQuery, MemorySearchView, ToInspectView } from '../../shared/inspectMessages.js';
 import type { CheckpointContentsReader, ContentsTarget } from '../tree/CheckpointContentsReader.js';
+import { webviewPage } from './page.js';
 
 /** What the page shows: the annotations (Overview) and, once read, what the checkpoint holds (the other tabs). */
 export interface InspectPanelModel extends InspectModel {
@@ -170,28 +170,10 @@ function failure(err: unknown): Extract<ContentsView, { state: 'failed' }> {
 
 /** The page shell: no data in it (values arrive by message and are set as text), strict CSP with a nonce. */
 function html(webview: vscode.Webview, extensionUri: vscode.Uri): string {
-  const nonce = randomBytes(16).toString('base64');
-  const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', 'inspect.js'));
-  const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'inspect.css'));
-  const csp = [
-    "default-src 'none'",
-    `style-src ${webview.cspSource}`,
-    `script-src 'nonce-${nonce}'`,
-    `img-src ${webview.cspSource}`,
-    `font-src ${webview.cspSource}`,
-  ].join('; ');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style}">
-<title>Checkpoint image</title>
-</head>
-<body>
-<main id="root" aria-live="polite"><p class="loading">Loading…</p></main>
-<script nonce="${nonce}" src="${script}"></script>
-</body>
-</html>`;
+  return webviewPage(webview, extensionUri, {
+    title: 'Checkpoint image',
+    styles: ['inspect.css'],
+    script: 'dist/webview/inspect.js',
+    body: '<main id="root" aria-live="polite"><p class="loading">Loading…</p></main>',
+  });
 }
