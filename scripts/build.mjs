@@ -1,10 +1,11 @@
 // Bundles the extension, its webview script, the CLI, the tests and the benchmarks with esbuild.
 // Tests are bundled too: execa is ESM-only and Node 20 cannot require() it from CommonJS.
 import { build } from 'esbuild';
-import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: 'linked', logLevel: 'warning' };
+const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
+const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: 'linked', logLevel: 'warning', define: { CKPT_VERSION: JSON.stringify(version) } };
 
 function testEntries(dir) {
   let out = [];

@@ -54,6 +54,7 @@ const GLOBAL_HELP = [
   '  --stall-timeout SEC  stop CRIU when a checkpoint or restore makes no progress for SEC seconds (default 60)',
   '  --verbose, -v         print every podman command and registry request, and its result, to stderr',
   '  --help, -h            help for ckpt or for a command',
+  '  --version             the version of ckpt (alone)',
 ];
 
 export interface CliIo {
@@ -105,6 +106,9 @@ function commandIndex(argv: readonly string[]): number {
   return -1;
 }
 
+/** The package's version, set by the build (scripts/build.mjs) from package.json. */
+declare const CKPT_VERSION: string;
+
 /** Runs one ckpt invocation and returns its exit code. Separate from process handling so tests can call it. */
 export async function runCli(argv: string[], terminal: CliIo): Promise<number> {
   // Everything ckpt prints passes here, so text from images, registries and podman cannot drive the terminal
@@ -115,6 +119,10 @@ export async function runCli(argv: string[], terminal: CliIo): Promise<number> {
   const name = at === -1 ? undefined : argv[at];
   const command = COMMANDS.find((c) => c.name === name);
   if (!command) {
+    if (argv.length === 1 && argv[0] === '--version') {
+      io.stdout(`ckpt ${CKPT_VERSION} (Checkpoint Studio)`);
+      return ExitCode.Ok;
+    }
     if (argv.length === 0 || argv.includes('--help') || argv.includes('-h')) {
       io.stdout(usage());
       return argv.length === 0 ? ExitCode.Usage : ExitCode.Ok;
