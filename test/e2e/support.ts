@@ -1,7 +1,8 @@
 /**
- * What the e2e files share: a code-server workbench with the extension in development mode, pointed at the
- * test podman store, in Chromium; steps that leave a screenshot when they fail; the tree and quick-input moves.
+ * What the e2e files share: a code-server workbench with the extension in development mode (or installed from
+ * its VSIX), pointed at the test podman store, in Chromium; steps that leave a screenshot when they fail; the tree and quick-input moves.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,10 +31,16 @@ export interface OpenWorkbenchOptions {
   folder?: string;
   /** User settings on top of the test store's. */
   settings?: Record<string, unknown>;
+  /**
+   * The extension as users get it: packaged by `scripts/package.mjs` and installed into code-server, instead of
+   * loaded from this checkout in development mode, so a file the package lacks fails the suite.
+   */
+  installed?: boolean;
 }
 
 /**
- * Starts code-server with the extension in development mode on the test podman store and opens it in Chromium.
+ * Starts code-server with the extension in development mode (or installed, see `installed`) on the test podman
+ * store and opens it in Chromium.
  * The screenshots an earlier run left directly in `artifacts` are removed first (folders below it are not).
  */
 export async function openWorkbench(runPrefix: string, artifacts: string, options: OpenWorkbenchOptions = {}): Promise<E2eWorkbench> {
@@ -42,8 +49,14 @@ export async function openWorkbench(runPrefix: string, artifacts: string, option
   mkdirSync(workspace, { recursive: true });
   mkdirSync(artifacts, { recursive: true });
   for (const f of readdirSync(artifacts)) if (f.endsWith('.png')) rmSync(join(artifacts, f), { force: true });
+  let vsix: string | undefined;
+  if (options.installed) {
+    vsix = join(runDir, 'checkpoint-studio.vsix');
+    execFileSync(process.execPath, ['scripts/package.mjs', vsix], { cwd: projectRoot(), stdio: 'ignore' });
+  }
   const server = await startCodeServer({
     runDir,
+    install: vsix ? [vsix] : [],
     settings: {
       'checkpointStudio.podmanGlobalArgs': podmanArgs,
       'checkpointStudio.podmanEnvironment': stackEnvironment(),
@@ -60,7 +73,7 @@ export async function openWorkbench(runPrefix: string, artifacts: string, option
   };
   try {
     wb = await Workbench.launch({ runDir, artifactsDir: artifacts });
-    await wb.open(server, { folder: workspace, extensionDevelopmentPath: [projectRoot()] });
+    await wb.open(server, { folder: workspace, extensionDevelopmentPath: vsix ? [] : [projectRoot()] });
     await wb.waitForWorkbench(60_000);
     return { wb, server, runDir, close };
   } catch (err) {

@@ -1,9 +1,10 @@
 /**
- * The extension in a real VS Code workbench (code-server) in real Chromium, driven as a person would, against
- * real podman + CRIU. Screenshots of every step go to .test-artifacts/e2e/.
+ * The extension in a real VS Code workbench (code-server) in real Chromium, installed from its VSIX as users get
+ * it and driven as a person would, against real podman + CRIU. Screenshots of every step go to .test-artifacts/e2e/.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe } from 'node:test';
@@ -21,6 +22,7 @@ import {
   uniqueName,
   waitForCounter,
 } from '../support/stack.js';
+import { projectRoot } from '../support/paths.js';
 import { artifactsDir, openWorkbench, pickInQuickInput as pickIn, quickInput as quickInputOf, stepsOf, treeRow, type E2eWorkbench } from './support.js';
 
 const run = promisify(execFile);
@@ -38,7 +40,8 @@ describe('Checkpoint Studio in a real workbench', { concurrency: false, timeout:
     await ensureStack();
     await startCounter(counter);
     await waitForCounter(counter, 20);
-    session = await openWorkbench('ckpt-e2e-', artifactsDir());
+    // This suite runs the extension as users get it: packaged, and installed into code-server.
+    session = await openWorkbench('ckpt-e2e-', artifactsDir(), { installed: true });
     wb = session.wb;
   });
 
@@ -52,6 +55,14 @@ describe('Checkpoint Studio in a real workbench', { concurrency: false, timeout:
   const row = (text: string) => treeRow(wb, text);
   const quickInput = () => quickInputOf(wb);
   const pickInQuickInput = (text: string) => pickIn(wb, text);
+
+  step('runs the extension installed from its VSIX, not from this checkout', async () => {
+    const { publisher, name, version } = JSON.parse(readFileSync(join(projectRoot(), 'package.json'), 'utf8')) as Record<string, string>;
+    const installed = join(session!.runDir, 'extensions', `${publisher}.${name}-${version}`);
+    assert.ok(existsSync(join(installed, 'dist', 'extension.js')), `not installed in ${installed}`);
+    assert.ok(!existsSync(join(installed, 'src')), 'the package holds no sources');
+    assert.ok(!readdirSync(join(installed, 'dist')).some((f) => f.endsWith('.map')), 'the package holds no source maps');
+  });
 
   step('opens the Checkpoints view and shows the running container', async () => {
     await wb.page.locator('.activitybar [aria-label^="Checkpoints"]').first().click();

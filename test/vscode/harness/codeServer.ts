@@ -2,7 +2,7 @@
  * A real VS Code server (code-server 4.100.3, installed by scripts/vscode-setup.sh) on a free loopback
  * port, with every bit of state inside one run folder. Facts behind the flags: shared docs vscode-harness.md.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { createServer } from 'node:net';
@@ -21,6 +21,8 @@ export interface CodeServerOptions {
   /** Defaults to <runDir>/user-data and <runDir>/extensions. */
   userDataDir?: string;
   extensionsDir?: string;
+  /** VSIX files installed (`code-server --install-extension`) into the extensions folder before the server starts. */
+  install?: string[];
 }
 
 export interface CodeServer {
@@ -118,6 +120,10 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
     XDG_CACHE_HOME: join(opts.runDir, 'xdg-cache'),
   };
   const logFile = join(opts.runDir, 'code-server.log');
+  for (const vsix of opts.install ?? []) {
+    const r = spawnSync(CODE_SERVER_BIN, ['--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, '--install-extension', vsix], { env, encoding: 'utf8', timeout: 120_000 });
+    if (r.status !== 0 || !/was successfully installed/.test(r.stdout)) throw new Error(`code-server could not install ${vsix}: ${r.stdout}${r.stderr}`);
+  }
 
   let lastError = '';
   for (let attempt = 0; attempt < 3; attempt++) {
