@@ -82,3 +82,20 @@ exec "$prefix/$loader" --library-path "$libdirs" "$prefix/$program" "\$@"
 WRAP
   chmod 755 "$dir/bin/${program##*/}"
 }
+
+# debian_relink DIR PREFIX FILE...: points each ELF FILE (paths inside DIR, which is to become PREFIX) at the loader
+# and libraries unpacked in DIR, in the binary itself (patchelf: interpreter and DT_RPATH, which also serves the
+# libraries' own dependencies). For programs that re-exec /proc/self/exe (podman does), where a loader wrapper
+# would re-exec the loader. Static programs (no interpreter) are left as they are. Returns 1 when DIR holds no
+# x86-64 loader or patchelf fails.
+debian_relink() {
+  local dir=$1 prefix=$2 loader f
+  shift 2
+  loader=$(cd "$dir" && ls usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 2>/dev/null | head -1)
+  [ -n "$loader" ] || return 1
+  for f in "$@"; do
+    patchelf --print-interpreter "$dir/$f" > /dev/null 2>&1 || continue
+    patchelf --set-interpreter "$prefix/$loader" --force-rpath \
+      --set-rpath "$prefix/usr/lib/x86_64-linux-gnu:$prefix/lib/x86_64-linux-gnu" "$dir/$f" || return 1
+  done
+}
