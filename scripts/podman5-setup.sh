@@ -67,10 +67,12 @@ events_logger = "file"
 conmon_path = ["$prefix/usr/bin/conmon"]
 helper_binaries_dir = ["$prefix/usr/lib/podman", "$prefix/usr/bin"]
 CONF
-# The wrapper only sets CONTAINERS_CONF: podman itself is the relinked binary, so /proc/self/exe re-execs work.
+# The wrapper only sets the environment: podman itself is the relinked binary, so /proc/self/exe re-execs work.
+# Podman 5 warns on every command that cgroups v1 (this host's hybrid layout) is deprecated; the warning would
+# land in every error the engine reports.
 cat > "$HOME5/bin/podman" <<WRAP
 #!/bin/sh
-export CONTAINERS_CONF="$HOME5/containers.conf"
+export CONTAINERS_CONF="$HOME5/containers.conf" PODMAN_IGNORE_CGROUPSV1_WARNING=1
 exec "$prefix/usr/bin/podman" "\$@"
 WRAP
 chmod 755 "$HOME5/bin/podman"

@@ -14,7 +14,12 @@ import { COUNTER_SCRIPT, counterValue } from './counter.js';
 const run = promisify(execFile);
 
 export const CKPT_HOME = process.env.CKPT_HOME ?? '/var/cache/checkpoint-studio';
-/** The isolated podman store: the tests' own, or another one (the demo's) named by CKPT_PODMAN_STORE. */
+/** The podman under test: CKPT_PODMAN, as for `ckpt` (scripts/test-podman5.sh points it at podman 5), or PATH's. */
+export const PODMAN = process.env.CKPT_PODMAN ?? 'podman';
+/**
+ * The isolated podman store: the tests' own, or another one (the demo's, or podman 5's: its store format differs)
+ * named by CKPT_PODMAN_STORE.
+ */
 export const STORE_DIR = process.env.CKPT_PODMAN_STORE ?? join(CKPT_HOME, 'test-store');
 export const BASE_IMAGE = 'localhost/busybox:latest';
 /**
@@ -36,13 +41,13 @@ function alive(pid: number): boolean {
 export const podmanArgs = isolatedStoreArgs(STORE_DIR);
 
 export function testPodman(extra: PodmanOptions = {}): Podman {
-  return new Podman({ globalArgs: podmanArgs, ...extra });
+  return new Podman({ podmanPath: PODMAN, globalArgs: podmanArgs, ...extra });
 }
 
 /** podman in the test store, as a person would type it; throws with stderr on failure. */
 export async function podman(...args: string[]): Promise<string> {
   try {
-    const { stdout } = await run('podman', [...podmanArgs, ...args], { maxBuffer: 64 << 20 });
+    const { stdout } = await run(PODMAN, [...podmanArgs, ...args], { maxBuffer: 64 << 20 });
     return stdout.trim();
   } catch (err) {
     const e = err as { stderr?: string; message: string };
