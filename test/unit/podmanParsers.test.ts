@@ -4,6 +4,7 @@ import { parseContainers } from '../../src/engine/podman/containers.js';
 import { parseCheckpointImages } from '../../src/engine/podman/checkpointImages.js';
 import { parsePodmanInfo, minimumCriuFor } from '../../src/engine/podman/hostFacts.js';
 import { parseStatsOutput } from '../../src/engine/podman/stats.js';
+import { parseLoadOutput } from '../../src/engine/podman/layoutTransfer.js';
 
 describe('container parsing', () => {
   const inspect = [
@@ -95,5 +96,19 @@ describe('--print-stats', () => {
     assert.equal(rs?.totalMicros, 5);
     assert.equal(rs?.runtimeMicros, 3);
     assert.equal(parseStatsOutput('abc123\n'), undefined, 'older podman prints the ID only');
+  });
+});
+
+describe('podman load output', () => {
+  it('podman 4: the folder-path name is temporary and dropped after tagging', () => {
+    assert.deepEqual(parseLoadOutput('Getting image source signatures\nLoaded image: localhost/tmp/ckpt-x1:latest\n'),
+      { loaded: 'localhost/tmp/ckpt-x1:latest', temporaryName: true });
+  });
+  it('podman 5: an image ID is no name, so nothing is untagged', () => {
+    const id = `sha256:${'ab'.repeat(32)}`;
+    assert.deepEqual(parseLoadOutput(`Loaded image: ${id}\n`), { loaded: id, temporaryName: false });
+  });
+  it('no image named: undefined', () => {
+    assert.equal(parseLoadOutput('Getting image source signatures\n'), undefined);
   });
 });
