@@ -5,6 +5,7 @@ import { parseCheckpointImages } from '../../src/engine/podman/checkpointImages.
 import { parsePodmanInfo, minimumCriuFor } from '../../src/engine/podman/hostFacts.js';
 import { parseStatsOutput } from '../../src/engine/podman/stats.js';
 import { parseLoadOutput } from '../../src/engine/podman/layoutTransfer.js';
+import { parseEvent } from '../../src/engine/podman/events.js';
 
 describe('container parsing', () => {
   const inspect = [
@@ -110,5 +111,21 @@ describe('podman load output', () => {
   });
   it('no image named: undefined', () => {
     assert.equal(parseLoadOutput('Getting image source signatures\n'), undefined);
+  });
+});
+
+describe('podman events', () => {
+  // Lines as each podman wrote them here (Attributes trimmed).
+  it('podman 4.3: Time as RFC 3339', () => {
+    const e = parseEvent('{"ID":"21018f","Image":"localhost/busybox:latest","Name":"counter","Status":"checkpoint","Time":"2026-12-04T10:19:38.188740264Z","Type":"container"}');
+    assert.deepEqual(e, { type: 'container', status: 'checkpoint', id: '21018f', name: 'counter', time: new Date('2026-12-04T10:19:38.188Z') });
+  });
+  it('podman 5.4: time as Unix seconds beside timeNano', () => {
+    const e = parseEvent('{"ID":"d0bc3d","Image":"localhost/busybox:latest","Name":"counter","Status":"restore","time":1796379400,"timeNano":1796379400203199727,"Type":"container"}');
+    assert.deepEqual(e, { type: 'container', status: 'restore', id: 'd0bc3d', name: 'counter', time: new Date(1796379400 * 1000) });
+  });
+  it('a line that is no event: undefined', () => {
+    assert.equal(parseEvent('Error: something'), undefined);
+    assert.equal(parseEvent('{"Type":"container"}'), undefined);
   });
 });

@@ -22,7 +22,8 @@ export function parseEvent(line: string): PodmanEvent | undefined {
   const type = str(e.Type);
   const status = str(e.Status);
   if (!type || !status) return undefined;
-  return { type, status, id: str(e.ID), name: str(e.Name), time: time(e.Time) };
+  // Podman 4 writes Time (RFC 3339); podman 5 writes time (Unix seconds) beside timeNano, and no Time.
+  return { type, status, id: str(e.ID), name: str(e.Name), time: time(e.Time) ?? time(e.time) };
 }
 
 /**
