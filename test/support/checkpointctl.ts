@@ -169,9 +169,14 @@ export interface CtlMemoryMatch {
   instance: number;
 }
 
-/** `memparse` without a PID: every process's memory size. */
+/**
+ * `memparse` without a PID: every process's memory size, by PID. memparse lists them in CRIU's tree walk, which
+ * follows the kernel's child lists and is not always PID order (seen once on podman 5: 1, 10, 12, 7, 8, 9);
+ * `ckpt inspect --memory` lists by PID.
+ */
 export async function memorySizesWithCheckpointctl(archive: string): Promise<CtlMemorySize[]> {
-  return tableRows(await checkpointctl('memparse', await forCheckpointctl(archive))).map(([pid, name, memory, shared]) => ({
+  const rows = tableRows(await checkpointctl('memparse', await forCheckpointctl(archive)));
+  return rows.sort(([a], [b]) => Number(a) - Number(b)).map(([pid, name, memory, shared]) => ({
     pid: Number(pid),
     name: name!,
     memory: memory!,
