@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { COUNTER_SCRIPT } from './counter.js';
 import { projectRoot } from './paths.js';
-import { BASE_IMAGE, podman, podmanArgs } from './stack.js';
+import { BASE_IMAGE, PODMAN, podman, podmanArgs } from './stack.js';
 
 const run = promisify(execFile);
 
@@ -22,14 +22,14 @@ export const DEV_IMAGE = 'localhost/busybox-dev:2';
 
 let wrapper: string | undefined;
 
-/** The `--docker-path` for the devcontainers CLI: podman with the tests' store flags. */
+/** The `--docker-path` for the devcontainers CLI: the podman under test with the tests' store flags. */
 export function podmanWrapper(): string {
   if (wrapper) return wrapper;
   const dir = mkdtempSync(join(tmpdir(), 'ckpt-devcontainer-'));
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   wrapper = join(dir, 'podman');
-  const quoted = podmanArgs.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-  writeFileSync(wrapper, `#!/bin/sh\nexec podman ${quoted} "$@"\n`);
+  const quoted = [PODMAN, ...podmanArgs].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  writeFileSync(wrapper, `#!/bin/sh\nexec ${quoted} "$@"\n`);
   chmodSync(wrapper, 0o755);
   return wrapper;
 }
