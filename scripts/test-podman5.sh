@@ -8,5 +8,6 @@ source "${CKPT_HOME:-/var/cache/checkpoint-studio}/env.sh"
 bash scripts/podman5-setup.sh
 export CKPT_PODMAN=$CKPT_HOME/podman5/bin/podman
 export CKPT_PODMAN_STORE=$CKPT_HOME/test-store-podman5
-tests=(checkpointRestore cli copy archive buildImage preflight sanitize inspectEverywhere)
+tests=(checkpointRestore cli copy archive buildImage preflight sanitize inspectEverywhere registry leftovers diff
+  checkpointctl criuStall devcontainer layout scan)
 node scripts/run-tests.mjs $(printf "out/test/integration/%s.test.js " "${tests[@]}")
