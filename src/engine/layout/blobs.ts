@@ -1,4 +1,5 @@
 /** Blobs on disk: `blobs/sha256/<hex>`, written through a hashed temp file, read back through a hash check. */
+import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { lstat, mkdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -56,12 +57,15 @@ export async function writeBlob(root: string, source: BlobSource, lease: Lease, 
   const temp = join(dir, tempName());
   const hasher = hashingStream({ expected, what: `blob ${expected?.digest ?? ''}`.trim(), onProgress: options.onProgress });
   const input = source instanceof Uint8Array ? [Buffer.from(source.buffer, source.byteOffset, source.byteLength)] : source;
+  // flush: fsync before close, so the rename below never publishes a name for data still in the page cache.
+  const out = createWriteStream(temp, { flags: 'wx', mode: FILE_MODE, flush: true });
   try {
-    // flush: fsync before close, so the rename below never publishes a name for data still in the page cache.
-    await pipeline(input, hasher, createWriteStream(temp, { flags: 'wx', mode: FILE_MODE, flush: true }), { signal });
+    await pipeline(input, hasher, out, { signal });
     await lease.hold(hasher.digest());
     await rename(temp, blobPath(root, hasher.digest()));
   } catch (err) {
+    // A stream destroyed early still opens its file afterwards: only once it has closed is the unlink the last word.
+    if (!out.closed) await once(out, 'close').catch(() => undefined);
     await unlink(temp).catch(() => undefined);
     if (signal?.aborted) throw cancelled('writing a blob', signal);
     throw err;
