@@ -17,6 +17,11 @@ function testEntries(dir) {
   return out;
 }
 
+/** Every benchmark in bench/; checkpointInput.ts is what they share, not one of them. */
+function benchEntries() {
+  return readdirSync('bench').filter((n) => n.endsWith('.ts') && n !== 'checkpointInput.ts').map((n) => join('bench', n));
+}
+
 rmSync('out', { recursive: true, force: true });
 mkdirSync('dist', { recursive: true });
 
@@ -26,5 +31,5 @@ await Promise.all([
     .then((r) => writeFileSync('dist/extension.meta.json', JSON.stringify(r.metafile))),
   build({ ...common, minify: true, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: ['src/webview/inspect.ts'], outfile: 'dist/webview/inspect.js' }),
   build({ ...common, minify: true, entryPoints: ['src/cli/ckpt.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }),
-  build({ ...common, entryPoints: [...testEntries('test'), 'bench/checkpointRestore.ts', 'bench/zstd.ts', 'bench/buildImage.ts', 'bench/registry.ts', 'bench/archiveMemory.ts', 'bench/inspectContents.ts', 'scripts/demo.ts'], outdir: 'out', outbase: '.', external: ['vscode', 'mocha', 'playwright-core'] }),
+  build({ ...common, entryPoints: [...testEntries('test'), ...benchEntries(), 'scripts/demo.ts'], outdir: 'out', outbase: '.', external: ['vscode', 'mocha', 'playwright-core'] }),
 ]);
