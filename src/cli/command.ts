@@ -1,6 +1,13 @@
 import type { ParseArgsConfig } from 'node:util';
 import type { ImageReference, Podman, RegistryClient, Store } from '../engine/index.js';
 
+/**
+ * The engine, evaluated when a command runs: `ckpt --version`, every `--help` and usage errors evaluate none of it
+ * (protobuf schemas, execa, registry, zstd; issue 14). CLI modules import the engine's types at the top and its
+ * values through this.
+ */
+export const loadEngine = () => import('../engine/index.js');
+
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
 export type OptionValues = Record<string, string | boolean | string[] | undefined>;
 

@@ -1,20 +1,7 @@
 import { parseArgs } from 'node:util';
-import {
-  createRegistryClient,
-  DEFAULT_CRIU_STALL_TIMEOUT_MS,
-  defaultStorePath,
-  describeError,
-  findCredentials,
-  isEngineError,
-  isolatedStoreArgs,
-  Podman,
-  Store,
-  type EngineErrorCode,
-  type Logger,
-  type RegistryClient,
-} from '../engine/index.js';
+import type { EngineErrorCode, Logger, RegistryClient } from '../engine/index.js';
 import { terminalSafe } from '../shared/terminalSafe.js';
-import { UsageError, type CliCommand, type CliContext } from './command.js';
+import { loadEngine, UsageError, type CliCommand, type CliContext } from './command.js';
 import { checkpoint } from './commands/checkpoint.js';
 import { host } from './commands/host.js';
 import { images } from './commands/images.js';
@@ -146,12 +133,13 @@ export async function runCli(argv: string[], terminal: CliIo): Promise<number> {
     if (n < command.positionals.min || n > command.positionals.max) {
       throw new UsageError(`expected ${command.usage}`);
     }
-    stallSeconds(parsed.values['stall-timeout'] as string | undefined);
+    stallTimeoutMs(parsed.values['stall-timeout'] as string | undefined);
   } catch (err) {
     io.stderr(`ckpt ${command.name}: ${(err as Error).message}\n\n${commandHelp(command)}`);
     return ExitCode.Usage;
   }
   const values = parsed.values as Record<string, string | boolean | string[] | undefined>;
+  const { createRegistryClient, defaultStorePath, describeError, findCredentials, isEngineError, isolatedStoreArgs, Podman, Store } = await loadEngine();
   const podmanStore = (values['podman-store'] as string | undefined) ?? io.env.CKPT_PODMAN_STORE;
   const logger: Logger | undefined = values.verbose
     ? { debug: () => {}, info: (m) => io.stderr(m), warn: (m) => io.stderr(m) }
@@ -160,7 +148,7 @@ export async function runCli(argv: string[], terminal: CliIo): Promise<number> {
     podmanPath: (values.podman as string | undefined) ?? io.env.CKPT_PODMAN ?? 'podman',
     globalArgs: podmanStore ? isolatedStoreArgs(podmanStore) : [],
     logger,
-    criuStallTimeoutMs: stallSeconds(values['stall-timeout'] as string | undefined) * 1000,
+    criuStallTimeoutMs: stallTimeoutMs(values['stall-timeout'] as string | undefined),
   });
   const store = new Store((values.store as string | undefined) ?? defaultStorePath(io.env));
   const insecure = new Set((values['insecure-registry'] as string[] | undefined) ?? []);
@@ -202,9 +190,10 @@ export async function runCli(argv: string[], terminal: CliIo): Promise<number> {
   }
 }
 
-function stallSeconds(text: string | undefined): number {
-  if (text === undefined) return DEFAULT_CRIU_STALL_TIMEOUT_MS / 1000;
+/** --stall-timeout in milliseconds; undefined leaves podman's default. */
+function stallTimeoutMs(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
   const seconds = Number(text);
   if (!/^\d+$/.test(text) || seconds < 1) throw new UsageError('--stall-timeout must be a whole number of seconds, 1 or more');
-  return seconds;
+  return seconds * 1000;
 }

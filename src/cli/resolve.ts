@@ -1,8 +1,9 @@
-import { EngineError, formatReference, lookupCheckpointImage, parseReference, type CheckpointImage, type CopyContext, type ImageReference } from '../engine/index.js';
-import type { CliContext } from './command.js';
+import type { CheckpointImage, CopyContext, ImageReference } from '../engine/index.js';
+import { loadEngine, type CliContext } from './command.js';
 
 /** A checkpoint image wherever the reference points; IMAGE_NOT_FOUND when it is not there. */
 export async function findImage(ctx: CliContext, text: string): Promise<{ ref: ImageReference; image: CheckpointImage }> {
+  const { EngineError, formatReference, lookupCheckpointImage, parseReference } = await loadEngine();
   const ref = parseReference(text);
   const image = await lookupCheckpointImage(ref, ctx, { signal: ctx.signal });
   if (!image) {

@@ -1,6 +1,6 @@
-import { checkpointDevContainer, type ArchiveCompression, type CheckpointTarget } from '../../engine/index.js';
+import type { ArchiveCompression, CheckpointTarget } from '../../engine/index.js';
 import { resolve } from 'node:path';
-import { UsageError, type CliCommand } from '../command.js';
+import { loadEngine, UsageError, type CliCommand } from '../command.js';
 import { copyContext } from '../resolve.js';
 import { formatMicros, formatSize, toJson } from '../../shared/format.js';
 
@@ -50,7 +50,7 @@ export const checkpoint: CliCommand = {
     // A dev container's image also records its workspace, for a teammate's restore into their own clone.
     const found = target.kind === 'image' ? await ctx.podman.container(container!, { signal: ctx.signal }) : undefined;
     const result = found?.devContainer && target.kind === 'image'
-      ? await checkpointDevContainer(copyContext(ctx), found, target.name, options)
+      ? await (await loadEngine()).checkpointDevContainer(copyContext(ctx), found, target.name, options)
       : await ctx.podman.checkpoint(container!, target, options);
     if (v.json) return ctx.out(toJson(result));
     const where = result.image

@@ -1,5 +1,5 @@
-import { copyImage, formatReference, parseReference, type LayerCompression } from '../../engine/index.js';
-import type { CliCommand } from '../command.js';
+import type { LayerCompression } from '../../engine/index.js';
+import { loadEngine, type CliCommand } from '../command.js';
 import { copyContext } from '../resolve.js';
 import { formatSize } from '../../shared/format.js';
 
@@ -19,6 +19,7 @@ export const copy: CliCommand = {
   options: { compression: { type: 'string' } },
   positionals: { min: 2, max: 2 },
   async run(ctx, v, [srcText, dstText]) {
+    const { copyImage, formatReference, parseReference } = await loadEngine();
     const src = parseReference(srcText!);
     const dst = parseReference(dstText!);
     let last = '';

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
-import { compareCheckpoints, describeCheckpointDiff, parseReference, type DiffLine, type ImageReference } from '../../engine/index.js';
-import type { CliCommand } from '../command.js';
+import type { DiffLine, ImageReference } from '../../engine/index.js';
+import { loadEngine, type CliCommand } from '../command.js';
 import { formatSize, toJson } from '../../shared/format.js';
 import { describeFd } from '../../shared/openFiles.js';
 
@@ -18,7 +18,8 @@ export const diff: CliCommand = {
   options: { json: { type: 'boolean' } },
   positionals: { min: 2, max: 2 },
   async run(ctx, values, [textA, textB]) {
-    const { diff: d } = await compareCheckpoints(ctx, reference(textA!), reference(textB!), {
+    const { compareCheckpoints, describeCheckpointDiff, parseReference } = await loadEngine();
+    const { diff: d } = await compareCheckpoints(ctx, absolute(parseReference(textA!)), absolute(parseReference(textB!)), {
       signal: ctx.signal,
       onReading: (side, ref) => ctx.note(`reading ${side}: ${ref}`),
     });
@@ -34,8 +35,7 @@ export const diff: CliCommand = {
 };
 
 /** A file reference made absolute, so the diff's header names it unambiguously. */
-function reference(text: string): ImageReference {
-  const ref = parseReference(text);
+function absolute(ref: ImageReference): ImageReference {
   return ref.kind === 'archive' || ref.kind === 'oci-archive' || ref.kind === 'docker-archive' ? { ...ref, path: resolve(ref.path) } : ref;
 }
 

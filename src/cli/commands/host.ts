@@ -1,5 +1,4 @@
-import { describeError } from '../../engine/index.js';
-import type { CliCommand, CliContext } from '../command.js';
+import { loadEngine, type CliCommand, type CliContext } from '../command.js';
 import { firstLine, formatCheckStep, table, toJson } from '../../shared/format.js';
 
 export const host: CliCommand = {
@@ -44,6 +43,7 @@ async function checkHost(ctx: CliContext, json: boolean): Promise<void> {
   });
   const failed = report.steps.find((s) => !s.ok);
   if (json) {
+    const { describeError } = await loadEngine();
     ctx.out(toJson({ ...report, steps: report.steps.map(({ error, ...s }) => (error ? { ...s, error: describeError(error) } : s)) }));
   } else if (report.ok) {
     ctx.out(`This host can checkpoint and restore containers (CRIU ${report.criu}, kernel ${report.kernel}).`);

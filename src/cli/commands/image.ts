@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
-import { parseReference, type LayerCompression } from '../../engine/index.js';
-import { UsageError, type CliCommand } from '../command.js';
+import type { LayerCompression } from '../../engine/index.js';
+import { loadEngine, UsageError, type CliCommand } from '../command.js';
 import { formatSize, toJson } from '../../shared/format.js';
 
 const COMPRESSIONS: LayerCompression[] = ['gzip', 'zstd', 'none'];
@@ -27,6 +27,7 @@ export const image: CliCommand = {
       if (eq <= 0) throw new UsageError(`--annotation takes KEY=VALUE, not ${a}`);
       annotations[a.slice(0, eq)] = a.slice(eq + 1);
     }
+    const { parseReference } = await loadEngine();
     const ref = dest!.includes(':') ? parseReference(dest!) : parseReference(`store:${dest}`);
     if (ref.kind !== 'store' && ref.kind !== 'oci') throw new UsageError('DEST must be a store tag or oci:PATH:TAG');
     const store = ctx.storeFor(ref, { create: true });

@@ -1,5 +1,5 @@
-import { PodmanAnnotation, criuVersionFromNumber, isEngineError, type CheckpointImage } from '../../engine/index.js';
-import { UsageError, type CliCommand, type CliContext } from '../command.js';
+import type { CheckpointImage } from '../../engine/index.js';
+import { loadEngine, UsageError, type CliCommand, type CliContext } from '../command.js';
 import { formatAge, formatSize, table, toJson } from '../../shared/format.js';
 
 const LOCATIONS = ['all', 'podman', 'store'] as const;
@@ -16,6 +16,7 @@ export const images: CliCommand = {
     const location = (values.location as string | undefined) ?? 'all';
     if (!LOCATIONS.includes(location as Location)) throw new UsageError(`--location must be one of ${LOCATIONS.join(', ')}`);
     const list = await collect(ctx, location as Location);
+    const { PodmanAnnotation, criuVersionFromNumber } = await loadEngine();
     if (values.json) return ctx.out(toJson(list.map(({ location, image }) => ({ location, ...image }))));
     const rows = list.map(({ location, image: i }) => [
       location === 'store' ? `store:${i.names[0]}` : (i.names[0] ?? '<none>'),
@@ -32,6 +33,7 @@ export const images: CliCommand = {
 async function collect(ctx: CliContext, location: Location): Promise<{ location: string; image: CheckpointImage }[]> {
   const out: { location: string; image: CheckpointImage }[] = [];
   if (location !== 'store') {
+    const { isEngineError } = await loadEngine();
     try {
       for (const image of await ctx.podman.listCheckpointImages({ signal: ctx.signal })) out.push({ location: 'podman', image });
     } catch (err) {

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
-import { describeCheckpointAnnotations, formatReference, inspectCheckpoint, parseReference, type ImageReference } from '../../engine/index.js';
-import { pidOption, type CliCommand, type CliContext, type OptionValues } from '../command.js';
+import type { ImageReference } from '../../engine/index.js';
+import { loadEngine, pidOption, type CliCommand, type CliContext, type OptionValues } from '../command.js';
 import { renderInspection, type TreeSections } from '../contentsTree.js';
 import { findImage } from '../resolve.js';
 import { formatSize, toJson } from '../../shared/format.js';
@@ -33,6 +33,7 @@ export const inspect: CliCommand = {
   },
   positionals: { min: 1, max: 1 },
   async run(ctx, values, [text]) {
+    const { describeCheckpointAnnotations, formatReference, parseReference } = await loadEngine();
     const ref = parseReference(text!);
     const isArchive = ref.kind === 'archive' || ref.kind === 'oci-archive' || ref.kind === 'docker-archive';
     if (isArchive || CONTENTS_FLAGS.some((f) => values[f] !== undefined)) return inspectContents(ctx, isArchive ? { ...ref, path: resolve(ref.path) } : ref, values);
@@ -71,6 +72,7 @@ async function inspectContents(ctx: CliContext, ref: ImageReference, values: Opt
   };
   // With no section named, the process tree.
   if (!Object.values(show).some(Boolean)) show.psTree = true;
+  const { inspectCheckpoint } = await loadEngine();
   const inspection = await inspectCheckpoint(ctx, ref, { memory: show.cmdline || show.env, pid: pidOption(values), signal: ctx.signal });
   if (values.json) return ctx.out(toJson(inspection));
   ctx.out(renderInspection(inspection, show));

@@ -1,5 +1,4 @@
-import { parseReference, searchCheckpointMemory } from '../../engine/index.js';
-import { pidOption, UsageError, type CliCommand } from '../command.js';
+import { loadEngine, pidOption, UsageError, type CliCommand } from '../command.js';
 import { formatSize, table, toJson } from '../../shared/format.js';
 
 export const mem: CliCommand = {
@@ -24,6 +23,7 @@ export const mem: CliCommand = {
     const regex = values['search-regex'] as string | undefined;
     if (search !== undefined && regex !== undefined) throw new UsageError('--search and --search-regex do not go together');
     if (context && search === undefined && regex === undefined) throw new UsageError('--context goes with --search or --search-regex');
+    const { parseReference, searchCheckpointMemory } = await loadEngine();
     const report = await searchCheckpointMemory(ctx, parseReference(text!), { pid: pidOption(values), search, regex, context, signal: ctx.signal });
     if (values.json) return ctx.out(toJson(report));
     const lines: string[] = [];

@@ -1,5 +1,4 @@
-import { criuVersionFromNumber, listRepositoryImages, parseRegistryReference, PodmanAnnotation, formatRegistryReference } from '../../engine/index.js';
-import { UsageError, type CliCommand, type CliContext } from '../command.js';
+import { loadEngine, UsageError, type CliCommand, type CliContext } from '../command.js';
 import { formatAge, formatSize, table, toJson } from '../../shared/format.js';
 
 export const registry: CliCommand = {
@@ -23,6 +22,7 @@ export const registry: CliCommand = {
 };
 
 async function list(ctx: CliContext, target: string, json: boolean): Promise<void> {
+  const { criuVersionFromNumber, listRepositoryImages, parseRegistryReference, PodmanAnnotation, formatRegistryReference } = await loadEngine();
   const slash = target.replace(/^docker:\/\//, '').indexOf('/');
   if (slash < 0) {
     const repositories = await ctx.registry(target.replace(/^docker:\/\//, '')).catalog(ctx.signal);
@@ -47,6 +47,7 @@ async function list(ctx: CliContext, target: string, json: boolean): Promise<voi
 }
 
 async function remove(ctx: CliContext, target: string): Promise<void> {
+  const { parseRegistryReference, formatRegistryReference } = await loadEngine();
   const ref = parseRegistryReference(target);
   const client = ctx.registry(ref.registry);
   const digest = ref.digest ?? (await client.getManifest(ref.repository, ref.tag ?? 'latest', ctx.signal)).digest;

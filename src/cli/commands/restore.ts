@@ -1,15 +1,6 @@
 import { resolve } from 'node:path';
-import {
-  EngineError,
-  intoPodman,
-  planDevContainerRestore,
-  preflightRestore,
-  restoreDevContainer,
-  restoreSanitized,
-  unallowedHostPaths,
-  type RestoreSource,
-} from '../../engine/index.js';
-import { UsageError, type CliCommand } from '../command.js';
+import type { RestoreSource } from '../../engine/index.js';
+import { loadEngine, UsageError, type CliCommand } from '../command.js';
 import { copyContext } from '../resolve.js';
 import { formatPreflightReport } from '../../shared/preflightReport.js';
 import { formatMicros, toJson } from '../../shared/format.js';
@@ -54,6 +45,7 @@ export const restore: CliCommand = {
   positionals: { min: 0, max: 1 },
   async run(ctx, v, [arg]) {
     let source = sourceOf(arg, v.import as string | undefined, v['in-place'] === true);
+    const { EngineError, intoPodman, planDevContainerRestore, preflightRestore, restoreDevContainer, restoreSanitized, unallowedHostPaths } = await loadEngine();
     const name = v.name as string | undefined;
     const hostNetwork = v['host-network'] === true;
     if (source.kind === 'image') {

@@ -1,5 +1,4 @@
-import { formatReference } from '../../engine/index.js';
-import type { CliCommand } from '../command.js';
+import { loadEngine, type CliCommand } from '../command.js';
 import { findImage } from '../resolve.js';
 
 export const rm: CliCommand = {
@@ -13,6 +12,7 @@ export const rm: CliCommand = {
     const { ref } = await findImage(ctx, text!);
     if (ref.kind === 'podman') await ctx.podman.removeCheckpointImage(ref.name, { signal: ctx.signal });
     else if (ref.kind === 'store' || ref.kind === 'oci') await ctx.storeFor(ref).remove(ref.tag, { signal: ctx.signal });
+    const { formatReference } = await loadEngine();
     ctx.out(`removed ${formatReference(ref)}`);
   },
 };

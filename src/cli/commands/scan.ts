@@ -1,5 +1,5 @@
-import { parseReference, scanCheckpoint, type ScanReport, type SecretFinding } from '../../engine/index.js';
-import type { CliCommand } from '../command.js';
+import type { ScanReport, SecretFinding } from '../../engine/index.js';
+import { loadEngine, type CliCommand } from '../command.js';
 import { formatSize, table, toJson } from '../../shared/format.js';
 
 /** The exit code when secrets are found: not 1, which says the scan itself failed (ExitCode.SecretsFound in main.ts). */
@@ -22,6 +22,7 @@ export const scan: CliCommand = {
   options: { json: { type: 'boolean' } },
   positionals: { min: 1, max: 1 },
   async run(ctx, values, [text]) {
+    const { parseReference, scanCheckpoint } = await loadEngine();
     const report = await scanCheckpoint(ctx, parseReference(text!), { signal: ctx.signal });
     if (values.json) ctx.out(toJson(report));
     else ctx.out(renderScan(report));

@@ -1,5 +1,4 @@
-import { EngineError } from '../../engine/index.js';
-import type { CliCommand } from '../command.js';
+import { loadEngine, type CliCommand } from '../command.js';
 import { formatSize, toJson } from '../../shared/format.js';
 
 export const gc: CliCommand = {
@@ -32,6 +31,7 @@ export const verify: CliCommand = {
       for (const p of report.problems) ctx.out(`  ${p.digest ?? ''} ${p.message}`);
     }
     if (report.problems.length) {
+      const { EngineError } = await loadEngine();
       throw new EngineError('INVALID_LAYOUT', `${report.problems.length} problems in ${ctx.store.path}`, {
         hint: 'remove the damaged images (`ckpt rm store:TAG`), run `ckpt gc`, and copy or build them again',
       });
