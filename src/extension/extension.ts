@@ -50,6 +50,9 @@ export function activate(context: vscode.ExtensionContext): CheckpointStudioApi 
     containers.message = model.problem ?? (model.host?.criuProblem ? `Cannot checkpoint here: ${model.host.criuProblem}` : undefined);
   };
 
+  // Activation only registers: podman and the store are first read when a view that shows them is (issue 14).
+  // A command before that loads what it needs itself (refresh.now()).
+  let shown = false;
   context.subscriptions.push(
     log,
     model,
@@ -60,18 +63,34 @@ export function activate(context: vscode.ExtensionContext): CheckpointStudioApi 
     registryTree,
     model.onDidChange(showProblem),
     ...registerCommands(services),
+    whenFirstShown([containers, images], () => {
+      shown = true;
+      refresh.start();
+    }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!affectsPodman(e)) return;
       podman = makePodman(log);
       store = makeStore();
-      refresh.restart();
+      if (shown) refresh.restart();
+      else model.forgetHost();
     }),
   );
-  refresh.start();
   const activatedInMs = Date.now() - started;
   log.info(`Checkpoint Studio activated in ${activatedInMs} ms`);
   // VS Code keeps an extension's log channels as <logUri>/<channel name>.log.
   return { services, views, logFile: vscode.Uri.joinPath(context.logUri, `${log.name}.log`), activatedInMs };
+}
+
+/** Calls `show` once, as soon as one of the views is visible (at once if one is already). */
+function whenFirstShown(views: vscode.TreeView<unknown>[], show: () => void): vscode.Disposable {
+  const watches = views.map((view) => view.onDidChangeVisibility((e) => e.visible && first()));
+  const stop = () => watches.forEach((w) => w.dispose());
+  const first = () => {
+    stop();
+    show();
+  };
+  if (views.some((v) => v.visible)) first();
+  return { dispose: stop };
 }
 
 function makePodman(log: vscode.LogOutputChannel): Podman {

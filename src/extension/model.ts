@@ -39,16 +39,19 @@ export class CheckpointModel implements vscode.Disposable {
    * whoever awaits sees data read after the call, never the older load in flight.
    */
   load(options: { hostFacts?: boolean } = {}): Promise<void> {
-    if (options.hostFacts) {
-      this.host = undefined;
-      this.#hostGeneration++;
-    }
+    if (options.hostFacts) this.forgetHost();
     if (!this.#loading) return (this.#loading = this.#run());
     this.#queued ??= this.#loading.then(() => {
       this.#queued = undefined;
       return (this.#loading ??= this.#run());
     });
     return this.#queued;
+  }
+
+  /** Drops the host facts (the podman settings changed): the next load reads them again. */
+  forgetHost(): void {
+    this.host = undefined;
+    this.#hostGeneration++;
   }
 
   #run(): Promise<void> {

@@ -8,11 +8,14 @@ import type { ImagesViewNode } from '../../../src/extension/tree/CheckpointImage
 
 export const EXTENSION_ID = 'checkpoint-studio.checkpoint-studio';
 
-/** The extension's API, activating it if no suite has yet. */
+/** The extension's API, activating it if no suite has yet, with the Containers view shown. */
 export async function activateExtension(): Promise<CheckpointStudioApi> {
   const ext = vscode.extensions.getExtension<CheckpointStudioApi>(EXTENSION_ID);
   assert.ok(ext, `${EXTENSION_ID} is not installed in this window`);
-  return ext.activate();
+  const api = await ext.activate();
+  // As a user opens it: the views read podman and follow its events only once one is shown.
+  await vscode.commands.executeCommand('checkpointStudio.containers.focus');
+  return api;
 }
 
 /**
