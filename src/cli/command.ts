@@ -2,9 +2,9 @@ import type { ParseArgsConfig } from 'node:util';
 import type { ImageReference, Podman, RegistryClient, Store } from '../engine/index.js';
 
 /**
- * The engine, evaluated when a command runs: `ckpt --version`, every `--help` and usage errors evaluate none of it
- * (protobuf schemas, execa, registry, zstd; issue 14). CLI modules import the engine's types at the top and its
- * values through this.
+ * The engine, loaded when a command runs (dist/engine.js, a bundle of its own): `ckpt --version`, every `--help`
+ * and usage errors neither compile nor evaluate it (protobuf schemas, execa, registry, zstd; issue 14). CLI modules
+ * import the engine's types at the top and its values through this.
  */
 export const loadEngine = () => import('../engine/index.js');
 

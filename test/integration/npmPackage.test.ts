@@ -22,7 +22,7 @@ describe('the npm package', () => {
     execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', res.dir], { cwd: projectRoot(), stdio: 'ignore' });
     const tarball = join(res.dir, `${name}-${version}.tgz`);
     const listed = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n').filter(Boolean).sort();
-    assert.deepEqual(listed, ['package/CHANGELOG.md', 'package/LICENSE', 'package/README.md', 'package/dist/cli.js', 'package/package.json'], 'the tarball holds the CLI bundle and its documents, nothing else');
+    assert.deepEqual(listed, ['package/CHANGELOG.md', 'package/LICENSE', 'package/README.md', 'package/dist/cli.js', 'package/dist/engine.js', 'package/package.json'], 'the tarball holds the CLI and engine bundles and their documents, nothing else');
 
     const prefix = join(res.dir, 'prefix');
     // npm 11 runs no install scripts of a global install unless allowed: zstd-napi's builds its native addon.
