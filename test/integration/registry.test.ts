@@ -151,6 +151,28 @@ describe('registries', { concurrency: false }, () => {
       const gone = ckptWith(env, 'inspect', `docker://${ref}`, ...auth);
       assert.equal(gone.code, 3, gone.stderr);
     });
+
+    it('ckpt restore docker:// and store: restore from an archive of the layer: annotations checked, the counter goes on, podman keeps no copy', TIMEOUT, async () => {
+      const env = { CKPT_STORE: store.path };
+      const auth = ['--authfile', authFileFor(reg)];
+      const ref = `${reg.host}/cli/restore:v1`;
+      assert.equal(ckptWith(env, 'copy', 'store:web', `docker://${ref}`, ...auth).code, 0);
+      const dry = ckptWith(env, 'restore', `docker://${ref}`, '--name', `${counter}-dry`, '--dry-run', '--json', ...auth);
+      assert.equal(dry.code, 0, dry.stderr);
+      const report = JSON.parse(dry.stdout) as { source: string; annotations: Record<string, string> };
+      assert.equal(report.source, `docker://${ref}`);
+      assert.equal(report.annotations[NAME], counter, 'the manifest annotations did not reach the preflight');
+      for (const [source, copy] of [[`docker://${ref}`, `${counter}-cli-registry`], ['store:web', `${counter}-cli-store`]] as const) {
+        res.containers.push(copy);
+        const r = ckptWith(env, 'restore', source, '--name', copy, ...auth);
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(r.stderr, /into a checkpoint archive/);
+        const first = await readCounter(copy);
+        assert.ok(first >= frozenAt, `restored counter ${first} restarted below ${frozenAt}`);
+        await waitForCounter(copy, first + 5);
+      }
+      for (const name of [ref, 'localhost/web']) assert.equal(await podman('images', '-q', name), '', `${name} was loaded into podman`);
+    });
   });
 
   describe('with htpasswd Basic auth', { concurrency: false }, () => {

@@ -21,6 +21,8 @@ export interface PreflightOptions extends RunOptions {
   tcpEstablished?: boolean;
   /** The user chose to restore a checkpoint that ran in the host's network namespace in it again. */
   hostNetwork?: boolean;
+  /** For an archive written from a checkpoint image (writeCheckpointArchive): the image, named as the user did, and its annotations. */
+  image?: { ref: string; annotations: Record<string, string> };
 }
 
 export interface PreflightReport {
@@ -41,13 +43,15 @@ export interface PreflightReport {
  */
 export async function preflightRestore(podman: Podman, source: RestoreSource, options: PreflightOptions = {}): Promise<PreflightReport> {
   if (source.kind === 'container') throw new EngineError('INVALID_ARGUMENT', 'a restore in place needs no preflight: the container is still here');
-  const label = source.kind === 'image' ? source.ref : source.path;
+  const label = source.kind === 'image' ? source.ref : options.image?.ref ?? source.path;
   const [contents, image] =
     source.kind === 'image'
       ? await Promise.all([podman.checkpointContents(source.ref, options), imageOrFail(podman, source.ref, options)])
       : [await readCheckpointArchive(source.path, { signal: options.signal }), undefined];
   const [host, containers, volumeNames, hookAnnotations] = await Promise.all([podman.hostFacts(options), podman.listContainers(options), podman.volumeNames(options), hostHookAnnotations()]);
-  const baseName = image?.annotations[PodmanAnnotation.RootfsImageName] ?? contents.imageName;
+  // An archive carries no annotations; its config.dump still names the runtime, which podman checks.
+  const annotations = image?.annotations ?? { ...(contents.runtime ? { [PodmanAnnotation.RuntimeName]: contents.runtime } : {}), ...options.image?.annotations };
+  const baseName = annotations[PodmanAnnotation.RootfsImageName] ?? contents.imageName;
   const remapped = options.remap?.(contents);
   const sources = contents.mounts.bind.map((m) => remapped?.get(m.source) ?? m.source);
   const existing = new Set<string>();
@@ -58,8 +62,7 @@ export async function preflightRestore(podman: Podman, source: RestoreSource, op
   }
   const restoreName = options.name ?? contents.containerName;
   const findings = preflightFindings({
-    // An archive carries no annotations; its config.dump still names the runtime, which podman checks.
-    image: image ?? { id: '', names: [], digest: '', size: 0, annotations: contents.runtime ? { [PodmanAnnotation.RuntimeName]: contents.runtime } : {} },
+    image: image ?? { id: '', names: [], digest: '', size: 0, annotations },
     contents,
     host,
     restoreName,
@@ -75,7 +78,7 @@ export async function preflightRestore(podman: Podman, source: RestoreSource, op
     hostNetwork: options.hostNetwork,
     hookAnnotations,
   });
-  return { source: label, findings, canRestore: !findings.some((f) => f.severity === 'error'), contents, annotations: image?.annotations ?? {}, restoreName };
+  return { source: label, findings, canRestore: !findings.some((f) => f.severity === 'error'), contents, annotations: image || options.image ? annotations : {}, restoreName };
 }
 
 async function imageOrFail(podman: Podman, ref: string, options: RunOptions): Promise<CheckpointImage> {
