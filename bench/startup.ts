@@ -3,7 +3,7 @@
  * start or first use, so the cost of starting counts. Each step runs as its own process under GNU time, in rounds
  * whose order alternates; the table shows medians in milliseconds beside Node's floor (`node -e 0`) and the
  * competitor doing the same kind of thing (podman and skopeo are Go binaries: they pay no interpreter start).
- *   - `ckpt --version` and `ckpt --help` (must evaluate none of the engine) against `podman --version`, `skopeo --version`
+ *   - `ckpt --version` and `ckpt --help` (they load none of the engine) against `podman --version`, `skopeo --version`
  *   - `ckpt images --location store` on an empty embedded store against `podman images` (its storage, here empty)
  *   - `ckpt host --json` (podman info and CRIU, read by the engine) against `podman info --format json`
  *   - the extension: dist/extension.js loaded and `activate()` called in a plain Node process with a stand-in for
@@ -172,7 +172,7 @@ function print(rows: Map<string, Row>, order: string[], activity: Activity | und
     const vs = base === undefined ? '' : `${(own / base).toFixed(2)}x ${rows.get(row.vs!)!.step}`;
     const samples = row.samples as StartSample[];
     const notes = [
-      row.also ? `node's floor +${(own - ms(row.also)!).toFixed(0)} ms` : '',
+      row.also ? `node's floor ${signed(own - ms(row.also)!)} ms` : '',
       samples[0]?.loadMs === undefined ? '' : `in-process (no Node start): module load ${median(samples.map((s) => s.loadMs!)).toFixed(1)} ms, activate() ${median(samples.map((s) => s.activateMs!)).toFixed(1)} ms`,
     ].filter(Boolean);
     const cpu = median(row.samples.map((s) => s.cpu)) * 1000;
@@ -185,5 +185,7 @@ function print(rows: Map<string, Row>, order: string[], activity: Activity | und
   console.log(`  setContext and other commands run: ${activity.contexts.join('; ') || 'none'}`);
   console.log(`  processes started within 300 ms: ${activity.spawned.join('; ') || 'none'}`);
 }
+
+const signed = (n: number) => `${n < 0 ? '-' : '+'}${Math.abs(n).toFixed(0)}`;
 
 benchEntry(main, { '--activate': activateChild });
