@@ -17,7 +17,7 @@ const PAGES_FILES = 4;
 // The input: a real podman export with large, realistic memory pages.
 
 /** xorshift32: deterministic, fast, good enough to make memory look like memory. */
-class Rng {
+export class Rng {
   constructor(private s = 0x9e3779b9) {}
   next(): number {
     let s = this.s;
@@ -86,7 +86,7 @@ function memoryPage(page: Buffer, rng: Rng): void {
 }
 
 /** `bytes` of memory pages in regions of 1-64 pages: mostly heap, some zero, some text, some random. */
-function writePages(path: string, bytes: number, rng: Rng): void {
+export function writePages(path: string, bytes: number, rng: Rng): void {
   const fd = openSync(path, 'w');
   const buf = Buffer.alloc(4 * MiB);
   try {

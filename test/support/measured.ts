@@ -13,6 +13,8 @@ export interface Measured {
   stdout: string;
   /** Its own standard error, without GNU time's line. */
   stderr: string;
+  /** Each line of its standard error with the seconds from the start at which it arrived: where a step's time went. */
+  stderrLines: Array<{ seconds: number; text: string }>;
 }
 
 /** Runs `cmd` under GNU time (/usr/bin/time) and resolves whatever its exit code: its wall time, CPU time and peak RSS. */
@@ -22,14 +24,22 @@ export function measured(cmd: string, args: string[], env: Record<string, string
     const child = spawn('/usr/bin/time', ['-f', '@@ %U %S %M', cmd, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
+    const stderrLines: Measured['stderrLines'] = [];
+    let partial = '';
     child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const lines = (partial + d).split('\n');
+      partial = lines.pop()!;
+      for (const text of lines) stderrLines.push({ seconds, text });
+    });
     child.on('error', reject);
     child.on('close', (code) => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const m = /@@ ([\d.]+) ([\d.]+) (\d+)\s*$/.exec(stderr);
       if (!m) return reject(new Error(`no measurement from GNU time (is it installed?): ${stderr.slice(-500)}`));
-      resolve({ code: code ?? -1, seconds, cpu: Number(m[1]) + Number(m[2]), rssMiB: Number(m[3]) / 1024, stdout, stderr: stderr.slice(0, m.index) });
+      resolve({ code: code ?? -1, seconds, cpu: Number(m[1]) + Number(m[2]), rssMiB: Number(m[3]) / 1024, stdout, stderr: stderr.slice(0, m.index), stderrLines });
     });
   });
 }
