@@ -10,7 +10,7 @@ import type { Descriptor } from '../oci/types.js';
 import type { HostFacts } from '../podman/hostFacts.js';
 import { checkpointAnnotations } from './checkpointAnnotations.js';
 import { checkpointIndex, checkpointManifest, type JsonBlob } from './checkpointManifest.js';
-import { gzipCompressor, measureLayer, type Compressor, type LayerCompression, type LayerDigests } from './layer.js';
+import { gzipCompressor, layerStream, type Compressor, type LayerCompression, type LayerDigests } from './layer.js';
 
 export interface BuildOptions extends ArchiveLimits {
   /** Layer compression; gzip (podman's push default) unless said otherwise. */
@@ -60,7 +60,7 @@ export async function buildFromArchive(
   const summary = new ArchiveSummaryBuilder(what);
   const tar = tarPack();
   // tar-stream's Pack is a streamx Readable; its typings do not say so.
-  const { blob, digests } = measureLayer(tar as unknown as Readable, COMPRESSORS[compression], signal);
+  const layerOut = layerStream(tar as unknown as Readable, COMPRESSORS[compression], signal);
   const feed = (async () => {
     try {
       for await (const entry of entries) {
@@ -75,11 +75,11 @@ export async function buildFromArchive(
     }
   })();
   // Cancelled, the stream stages fail with a bare AbortError, which may come first: said as a cancellation.
-  const [, layer, written] = await Promise.all([feed, digests, layout.writeBlob(blob, { signal })]).catch((err: unknown) => {
+  const [, raw, written] = await Promise.all([feed, layerOut.tar, layout.writeBlob(layerOut.blob, { signal })]).catch((err: unknown) => {
     throw cancelledBy(`building an image from ${what}`, signal) ?? err;
   });
   const archive = summary.finish(inputCompression);
-  if (written.digest !== layer.digest) throw new Error(`layer digest changed while writing: ${written.digest} != ${layer.digest}`);
+  const layer: LayerDigests = { diffId: (raw ?? written).digest, uncompressedSize: (raw ?? written).size, digest: written.digest, size: written.size };
 
   const annotations = checkpointAnnotations(
     {

@@ -1,6 +1,7 @@
-import { createHash, type Hash } from 'node:crypto';
-import { PassThrough, Transform, type Readable, type TransformCallback } from 'node:stream';
+import { PassThrough, type Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { Digest } from '../oci/digest.js';
+import { hashingStream } from '../oci/hasher.js';
 import { ParallelGzip } from './parallelGzip.js';
 
 export type LayerCompression = 'gzip' | 'zstd' | 'none';
@@ -15,45 +16,26 @@ export interface LayerDigests {
   uncompressedSize: number;
 }
 
-/** Passes bytes through while hashing and counting them. */
-class Measure extends Transform {
-  readonly #hash: Hash = createHash('sha256');
-  bytes = 0;
-
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    this.#hash.update(chunk);
-    this.bytes += chunk.length;
-    done(null, chunk);
-  }
-
-  digest(): string {
-    return `sha256:${this.#hash.digest('hex')}`;
-  }
-}
-
 /** A compressor for a layer; zstd comes from the archive module's codec when it is available. */
 export type Compressor = () => Transform;
 
 /**
- * One pass over a layer's tar bytes: hash them (diff_id), compress, hash and count the blob (digest, size).
- * Returns the blob as a stream to write wherever it goes, and the digests once it has been read to the end.
+ * One pass over a layer's tar bytes: hash them (diff_id) and compress them. Returns the blob as a stream to
+ * write into the store, and the tar's digest and size once it has been read to the end; without a compressor
+ * the blob is the tar and `tar` resolves to undefined. The blob's own digest and size are the store's to
+ * compute as it writes: hashing the same bytes here too cost a second pass over them.
  */
-export function measureLayer(tar: Readable, compress: Compressor | undefined, signal?: AbortSignal): {
+export function layerStream(tar: Readable, compress: Compressor | undefined, signal?: AbortSignal): {
   blob: Readable;
-  digests: Promise<LayerDigests>;
+  tar: Promise<{ digest: Digest; size: number } | undefined>;
 } {
-  const raw = new Measure();
-  // An uncompressed blob is the tar itself: one hash serves both (sha256 is this thread's largest cost).
-  const stored = compress ? new Measure() : raw;
+  if (!compress) return { blob: tar, tar: Promise.resolve(undefined) };
+  const raw = hashingStream();
   const blob = new PassThrough();
-  const stages = compress ? [tar, raw, compress(), stored, blob] : [tar, raw, blob];
-  const digests = (pipeline as (...s: unknown[]) => Promise<void>)(...stages, { signal }).then(() => {
-    const diffId = raw.digest();
-    return { diffId, digest: stored === raw ? diffId : stored.digest(), size: stored.bytes, uncompressedSize: raw.bytes };
-  });
-  // The caller sees failures through `digests`; the blob stream only ends early.
-  digests.catch(() => blob.destroy());
-  return { blob, digests };
+  const done = pipeline(tar, raw, compress(), blob, { signal }).then(() => ({ digest: raw.digest(), size: raw.size }));
+  // The caller sees failures through `tar`; the blob stream only ends early.
+  done.catch(() => blob.destroy());
+  return { blob, tar: done };
 }
 
 export const gzipCompressor: Compressor = () => new ParallelGzip();
