@@ -1,7 +1,7 @@
 import { checkpointContainer, type CheckpointOptions, type CheckpointResult, type CheckpointTarget } from './checkpoint.js';
 import {
+  CheckpointImageLister,
   findCheckpointImage,
-  listCheckpointImages,
   removeCheckpointImage,
   type CheckpointImage,
 } from './checkpointImages.js';
@@ -20,9 +20,11 @@ import type { CheckpointArchiveSummary } from '../archive/reader.js';
 /** Podman as a place containers and checkpoint images live: the engine's one door to it. */
 export class Podman {
   readonly #exec: PodmanExec;
+  readonly #images: CheckpointImageLister;
 
   constructor(options: PodmanOptions = {}) {
     this.#exec = new PodmanExec(options);
+    this.#images = new CheckpointImageLister(this.#exec);
   }
 
   hostFacts(options?: RunOptions): Promise<HostFacts> {
@@ -69,7 +71,7 @@ export class Podman {
   }
 
   listCheckpointImages(options?: RunOptions): Promise<CheckpointImage[]> {
-    return listCheckpointImages(this.#exec, options);
+    return this.#images.list(options);
   }
 
   checkpointImage(ref: string, options?: RunOptions): Promise<CheckpointImage | undefined> {

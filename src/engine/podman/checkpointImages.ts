@@ -2,6 +2,7 @@ import { CheckpointMarkerAnnotations } from '../annotations.js';
 import { EngineError, isEngineError } from '../errors.js';
 import type { PodmanExec, RunOptions } from './exec.js';
 import { asArray, asObject, num, str, stringMap, time } from './json.js';
+import { parseStoreFacts, readStorageImages, type StoreFacts } from './storageImages.js';
 
 /** A checkpoint image in podman's storage with the annotations that describe it. */
 export interface CheckpointImage {
@@ -38,18 +39,35 @@ export function parseCheckpointImages(json: unknown): CheckpointImage[] {
 }
 
 /**
- * Podman's image list has no annotations, so this lists IDs and inspects them all in ONE call:
- * two processes whatever the number of images.
+ * Lists every checkpoint image podman sees, newest first, from containers/storage's files (storageImages.ts):
+ * where they are is asked of podman once (`podman info`), with a check the first time that podman counts as many
+ * images as the files hold; later listings read the files alone. When the reader is not sure of its answer, the
+ * listing comes from podman itself and the next one asks podman where the store is again.
  */
-export async function listCheckpointImages(exec: PodmanExec, options: RunOptions = {}): Promise<CheckpointImage[]> {
+export class CheckpointImageLister {
+  #facts?: StoreFacts;
+
+  constructor(private readonly exec: PodmanExec) {}
+
+  async list(options: RunOptions = {}): Promise<CheckpointImage[]> {
+    const known = this.#facts;
+    const facts = known ?? parseStoreFacts(await this.exec.podmanJson(['info', '--format', '{{json .Store}}'], 'reading podman info', options));
+    options.signal?.throwIfAborted();
+    const read = await readStorageImages(known ? { ...facts, imageCount: undefined } : facts);
+    this.#facts = 'images' in read ? facts : undefined;
+    if ('unsure' in read) this.exec.logger.info(`  listing checkpoint images through podman: ${read.unsure}`);
+    const images = 'images' in read ? read.images : await inspectCheckpointImages(this.exec, options);
+    return images.sort((a, b) => (b.created?.getTime() ?? 0) - (a.created?.getTime() ?? 0));
+  }
+}
+
+/** Podman's own answer: its image list has no annotations, so `podman images`, then ONE `podman image inspect` of every ID. */
+export async function inspectCheckpointImages(exec: PodmanExec, options: RunOptions = {}): Promise<CheckpointImage[]> {
   const ids = asArray(await exec.podmanJson(['images', '--format', 'json'], 'listing images', options))
     .map((i) => str(asObject(i).Id))
     .filter(Boolean);
   if (ids.length === 0) return [];
-  const images = parseCheckpointImages(
-    await exec.podmanJson(['image', 'inspect', '--', ...new Set(ids)], 'inspecting images', options),
-  );
-  return images.sort((a, b) => (b.created?.getTime() ?? 0) - (a.created?.getTime() ?? 0));
+  return parseCheckpointImages(await exec.podmanJson(['image', 'inspect', '--', ...new Set(ids)], 'inspecting images', options));
 }
 
 /** One image by name or ID (one podman call): the checkpoint image, or undefined when there is no such image. */

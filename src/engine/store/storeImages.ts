@@ -3,10 +3,15 @@ import { EngineError } from '../errors.js';
 import { join } from 'node:path';
 import { isCheckpointAnnotations, type CheckpointImage } from '../podman/checkpointImages.js';
 import type { Layout } from '../layout/api.js';
+import type { Tag } from '../layout/indexFile.js';
+import { inBatches } from '../inBatches.js';
 import { isIndexType } from '../oci/mediaTypes.js';
 import { parseImageConfig } from '../oci/config.js';
 import { parseIndex, parseManifest } from '../oci/parse.js';
 import { OciAnnotation, type Descriptor, type Manifest } from '../oci/types.js';
+
+/** Manifests read in parallel: many small files, without thousands of descriptors open at once. */
+const BLOBS_AT_ONCE = 64;
 
 /** Where the embedded store lives unless configured: the user's data folder, like other XDG tools. */
 export function defaultStorePath(env: Record<string, string | undefined> = process.env): string {
@@ -20,7 +25,10 @@ export function defaultStorePath(env: Record<string, string | undefined> = proce
  * annotations (for an index, those of the manifest it points at) and the size of its blobs.
  */
 export async function storeImage(layout: Layout, tag: string): Promise<CheckpointImage> {
-  const top = await layout.resolve(tag);
+  return imageOf(layout, { name: tag, descriptor: await layout.resolve(tag) });
+}
+
+async function imageOf(layout: Layout, { name, descriptor: top }: Tag): Promise<CheckpointImage> {
   const { manifest, descriptor } = await manifestOf(layout, top);
   const annotations = { ...manifest.annotations };
   const size = manifest.layers.reduce((n, l) => n + l.size, manifest.config.size);
@@ -28,7 +36,7 @@ export async function storeImage(layout: Layout, tag: string): Promise<Checkpoin
   const created = annotations[OciAnnotation.Created] ?? (await configCreated(layout, manifest.config));
   return {
     id: descriptor.digest,
-    names: [tag],
+    names: [name],
     digest: top.digest,
     size,
     created: created ? new Date(created) : undefined,
@@ -36,13 +44,9 @@ export async function storeImage(layout: Layout, tag: string): Promise<Checkpoin
   };
 }
 
-/** Every checkpoint image in the store, newest first; plain images are left out. */
+/** Every checkpoint image in the store, newest first; plain images are left out. One read of index.json. */
 export async function listStoreImages(layout: Layout): Promise<CheckpointImage[]> {
-  const images: CheckpointImage[] = [];
-  for (const { name } of await layout.tags()) {
-    const image = await storeImage(layout, name);
-    if (isCheckpointAnnotations(image.annotations)) images.push(image);
-  }
+  const images = (await inBatches(await layout.tags(), BLOBS_AT_ONCE, (tag) => imageOf(layout, tag))).filter((i) => isCheckpointAnnotations(i.annotations));
   return images.sort((a, b) => (b.created?.getTime() ?? 0) - (a.created?.getTime() ?? 0));
 }
 
