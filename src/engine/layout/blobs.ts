@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { digestHex, sha256Digest, type Digest } from '../oci/digest.js';
 import { cancelled, EngineError } from '../errors.js';
 import { hashingStream } from '../oci/hasher.js';
-import { DIR_MODE, errno, FILE_MODE, openRegular, syncDir, tempName } from './files.js';
+import { DIR_MODE, errno, FILE_MODE, openRegular, readSmall, syncDir, tempName } from './files.js';
 import type { Lease } from './leases.js';
 
 export type BlobSource = Readable | AsyncIterable<Uint8Array> | Uint8Array;
@@ -101,20 +101,15 @@ export async function openBlob(root: string, digest: Digest, options: ReadBlobOp
 
 /** A small blob (manifest, config) in memory, hash-checked, refused past `maxBytes` before it is read. */
 export async function readBlob(root: string, digest: Digest, maxBytes: number, size?: number): Promise<Buffer> {
-  const handle = await openBlobFile(root, digest);
-  try {
-    const actual = (await handle.stat()).size;
-    if (actual > maxBytes) throw new EngineError('INVALID_IMAGE', `blob ${digest} is ${actual} bytes, more than the ${maxBytes} allowed here`);
-    const bytes = await handle.readFile();
-    if ((size !== undefined && bytes.length !== size) || sha256Digest(bytes) !== digest) {
-      throw new EngineError('DIGEST_MISMATCH', `blob ${digest} in ${root} does not match its digest or size`, {
-        hint: 'the store is damaged: run verify, then copy the image into it again',
-      });
-    }
-    return bytes;
-  } finally {
-    await handle.close();
+  const bytes = await readSmall(blobPath(root, digest), `blob ${digest} in ${root}`, maxBytes, 'INVALID_IMAGE').catch((err: unknown) => {
+    throw errno(err) === 'ENOENT' ? new EngineError('BLOB_NOT_FOUND', `blob ${digest} is not in ${root}`) : err;
+  });
+  if ((size !== undefined && bytes.length !== size) || sha256Digest(bytes) !== digest) {
+    throw new EngineError('DIGEST_MISMATCH', `blob ${digest} in ${root} does not match its digest or size`, {
+      hint: 'the store is damaged: run verify, then copy the image into it again',
+    });
   }
+  return bytes;
 }
 
 async function openBlobFile(root: string, digest: Digest) {
