@@ -21,18 +21,39 @@ export class LocationNode extends vscode.TreeItem {
   }
 }
 
-/** The container a checkpoint image came from, grouping its images. */
+/** The container a checkpoint image came from, grouping its images (of one page: `start` is the page's first image). */
 export class ImageGroupNode extends vscode.TreeItem {
   constructor(
     readonly location: ImageLocation,
     readonly containerName: string,
     readonly images: CheckpointImage[],
+    start = 0,
   ) {
     super(containerName, vscode.TreeItemCollapsibleState.Expanded);
-    this.id = `group:${location}:${containerName}`;
+    // A container's images can span pages: the page is part of the ID from the second on.
+    this.id = start ? `group:${location}:${start}:${containerName}` : `group:${location}:${containerName}`;
     this.iconPath = new vscode.ThemeIcon('vm');
     this.description = images.length === 1 ? '1 checkpoint' : `${images.length} checkpoints`;
     this.contextValue = 'checkpointImageGroup';
+  }
+}
+
+/**
+ * A further page of a location's images, older than the ones before it: collapsed, so its images are made into
+ * tree items only when someone opens it (as the Debug view pages a large array).
+ */
+export class ImagePageNode extends vscode.TreeItem {
+  constructor(
+    readonly location: ImageLocation,
+    readonly start: number,
+    readonly images: CheckpointImage[],
+    total: number,
+  ) {
+    super(`Older images ${start + 1}–${start + images.length}`, vscode.TreeItemCollapsibleState.Collapsed);
+    this.id = `page:${location}:${start}`;
+    this.iconPath = new vscode.ThemeIcon('history');
+    this.description = `of ${total}`;
+    this.contextValue = 'checkpointImagePage';
   }
 }
 
