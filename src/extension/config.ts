@@ -6,6 +6,8 @@ export interface Settings {
   podmanGlobalArgs: string[];
   podmanEnvironment: Record<string, string>;
   checkpoint: { leaveRunning: boolean; tcpEstablished: boolean; fileLocks: boolean };
+  /** Where Create Checkpoint Image proposes to put the image. */
+  checkpointDestination: 'store' | 'podman';
   exportCompression: ArchiveCompression;
   /** The embedded store's folder; empty for the default. */
   storePath: string;
@@ -26,6 +28,7 @@ export function readSettings(): Settings {
       tcpEstablished: c.get<boolean>('checkpoint.tcpEstablished') ?? false,
       fileLocks: c.get<boolean>('checkpoint.fileLocks') ?? false,
     },
+    checkpointDestination: c.get<'store' | 'podman'>('checkpoint.destination') === 'podman' ? 'podman' : 'store',
     exportCompression: c.get<ArchiveCompression>('export.compression') ?? 'zstd',
     storePath: c.get<string>('storePath') ?? '',
     pullDestination: c.get<'podman' | 'store'>('pull.destination') === 'store' ? 'store' : 'podman',

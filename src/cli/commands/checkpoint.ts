@@ -12,6 +12,7 @@ export const checkpoint: CliCommand = {
   usage: 'CONTAINER (--image NAME | --export FILE [--compress zstd|gzip|none]) [options]',
   help: [
     '--image NAME          create a checkpoint image in podman storage (e.g. localhost/app-checkpoint:1)',
+    '--image store:TAG     create it in the embedded store instead: faster, and ready to push (a gzip layer)',
     '--export FILE         write a checkpoint archive instead',
     '--compress ALGO       archive compression: zstd (default), gzip, none',
     '--leave-running, -R   keep the container running after the checkpoint',
@@ -31,30 +32,35 @@ export const checkpoint: CliCommand = {
     json: { type: 'boolean' },
   },
   positionals: { min: 1, max: 1 },
-  async run(ctx, v, [container]) {
+  async run(ctx, v, [name]) {
     const target = targetOf(v.image as string | undefined, v.export as string | undefined, v.compress as string | undefined);
-    const lost = await ctx.podman.processesOutsideCheckpoint(container!, { signal: ctx.signal }).catch(() => []);
+    // Both only read: asked of podman at once.
+    const [lost, found] = await Promise.all([
+      ctx.podman.processesOutsideCheckpoint(name!, { signal: ctx.signal }).catch(() => []),
+      ctx.podman.container(name!, { signal: ctx.signal }),
+    ]);
     if (lost.length) {
       ctx.note(`warning: ${lost.length} process${lost.length === 1 ? ' was' : 'es were'} started with exec (a terminal, a debugger) and will not be in the checkpoint:`);
       for (const p of lost.slice(0, 10)) ctx.note(`  ${p.pid}  ${p.command}`);
       ctx.note('  run what must survive under the container\'s main process instead');
     }
-    ctx.note(`checkpointing ${container}...`);
+    ctx.note(`checkpointing ${name}...`);
     const options = {
       leaveRunning: v['leave-running'] === true,
       keep: v.keep === true,
       tcpEstablished: v['tcp-established'] === true,
       fileLocks: v['file-locks'] === true,
       signal: ctx.signal,
+      onStage: (stage: string) => ctx.note(stage),
     };
-    // A dev container's image also records its workspace, for a teammate's restore into their own clone.
-    const found = target.kind === 'image' ? await ctx.podman.container(container!, { signal: ctx.signal }) : undefined;
-    const result = found?.devContainer && target.kind === 'image'
-      ? await (await loadEngine()).checkpointDevContainer(copyContext(ctx), found, target.name, options)
-      : await ctx.podman.checkpoint(container!, target, options);
+    // Not found: the checkpoint says so, with its hint.
+    const container = found ?? name!;
+    const result = target.kind === 'image' && found
+      ? await (await loadEngine()).checkpointToImage(copyContext(ctx), found, target.name, options)
+      : await ctx.podman.checkpoint(container, target, options);
     if (v.json) return ctx.out(toJson(result));
     const where = result.image
-      ? `image ${result.image.names[0] ?? result.image.id} (${formatSize(result.image.size)})`
+      ? `image ${target.kind === 'image' && target.name.startsWith('store:') ? target.name : result.image.names[0] ?? result.image.id} (${formatSize(result.image.size)})`
       : `archive ${result.archive!.path} (${formatSize(result.archive!.size)})`;
     const took = result.stats ? ` in ${formatMicros(result.stats.totalMicros)}` : '';
     ctx.out(`checkpointed ${result.containerName} into ${where}${took}`);

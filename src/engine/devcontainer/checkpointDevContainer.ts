@@ -31,6 +31,16 @@ export async function gitCommit(folder: string, signal?: AbortSignal): Promise<s
   }
 }
 
+/** What a dev container's checkpoint image records of its workspace (DevContainerAnnotation), read before the checkpoint. */
+export async function devContainerAnnotations(dev: NonNullable<ContainerSummary['devContainer']>, signal?: AbortSignal): Promise<Record<string, string>> {
+  const commit = await gitCommit(dev.localFolder, signal);
+  const annotations: Record<string, string> = { [DevContainerAnnotation.Workspace]: basename(dev.localFolder) };
+  if (dev.workspaceMount) annotations[DevContainerAnnotation.Mount] = dev.workspaceMount;
+  if (dev.configFile) annotations[DevContainerAnnotation.Config] = relative(dev.localFolder, dev.configFile);
+  if (commit) annotations[DevContainerAnnotation.Commit] = commit;
+  return annotations;
+}
+
 /**
  * Checkpoints a dev container into a checkpoint image in podman's storage that also records its workspace
  * (DevContainerAnnotation). Podman cannot annotate the images it creates, so the checkpoint is exported and
@@ -43,12 +53,8 @@ export async function checkpointDevContainer(ctx: CopyContext, container: Contai
   await mkdir(dir, { mode: 0o700 });
   try {
     const archive = join(dir, 'checkpoint.tar');
-    const commit = await gitCommit(dev.localFolder, options.signal);
-    const result = await ctx.podman.checkpoint(container.name, { kind: 'archive', path: archive, compression: 'none' }, options);
-    const annotations: Record<string, string> = { [DevContainerAnnotation.Workspace]: basename(dev.localFolder) };
-    if (dev.workspaceMount) annotations[DevContainerAnnotation.Mount] = dev.workspaceMount;
-    if (dev.configFile) annotations[DevContainerAnnotation.Config] = relative(dev.localFolder, dev.configFile);
-    if (commit) annotations[DevContainerAnnotation.Commit] = commit;
+    const annotations = await devContainerAnnotations(dev, options.signal);
+    const result = await ctx.podman.checkpoint(container, { kind: 'archive', path: archive, compression: 'none' }, options);
     options.onStage?.('making the checkpoint image');
     await copyImage(ctx, { kind: 'archive', path: archive }, { kind: 'podman', name: imageName }, { compression: 'none', annotations, signal: options.signal });
     const image = await ctx.podman.checkpointImage(imageName, options);

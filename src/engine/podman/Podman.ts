@@ -66,7 +66,8 @@ export class Podman {
     return execProcesses(this.#exec, container, options);
   }
 
-  checkpoint(container: string, target: CheckpointTarget, options?: CheckpointOptions): Promise<CheckpointResult> {
+  /** `container`: a name or ID, or the container as just looked up (then not looked up again). */
+  checkpoint(container: string | ContainerSummary, target: CheckpointTarget, options?: CheckpointOptions): Promise<CheckpointResult> {
     return checkpointContainer(this.#exec, container, target, options);
   }
 

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import { EngineError } from '../errors.js';
-import { findContainer } from './containers.js';
+import { findContainer, type ContainerSummary } from './containers.js';
 import type { PodmanExec, ProgressOptions } from './exec.js';
 import { findCheckpointImage, type CheckpointImage } from './checkpointImages.js';
 import { parseStatsOutput, type CheckpointRestoreStats } from './stats.js';
@@ -57,15 +57,16 @@ export function checkpointArgs(container: string, target: CheckpointTarget, opti
   return args;
 }
 
+/** Checkpoints `container`: a name or ID, or the container as the caller just looked it up (spares a podman call). */
 export async function checkpointContainer(
   exec: PodmanExec,
-  container: string,
+  container: string | ContainerSummary,
   target: CheckpointTarget,
   options: CheckpointOptions = {},
 ): Promise<CheckpointResult> {
-  const args = checkpointArgs(container, target, options);
+  const args = checkpointArgs(typeof container === 'string' ? container : container.id, target, options);
   options.onStage?.('checking the container');
-  const found = await findContainer(exec, container, options);
+  const found = typeof container === 'string' ? await findContainer(exec, container, options) : container;
   if (!found) {
     throw new EngineError('CONTAINER_NOT_FOUND', `checkpointing ${container}: no such container`, {
       hint: 'list containers with `ckpt ps` and use an existing name or ID',

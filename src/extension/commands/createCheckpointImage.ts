@@ -1,22 +1,28 @@
 import * as vscode from 'vscode';
-import { checkpointDevContainer, type CheckpointResult } from '../../engine/index.js';
+import { checkpointToImage, type CheckpointResult } from '../../engine/index.js';
+import { transferReporter } from '../adapters/progress.js';
+import { readSettings } from '../config.js';
 import type { Services } from '../services.js';
 import { copyContext } from './copy.js';
 import { lostProcessesNotice } from './notices.js';
 import { pickCheckpointOptions, pickRunningContainer } from './pick.js';
 import { required, UserCancelled, withProgress } from './runCommand.js';
 
-/** `localhost/<container>-checkpoint:<yyyymmdd-hhmmss>`: sorts by time and never collides in practice. */
-export function defaultImageName(container: string, now = new Date()): string {
+/**
+ * `store:<container>-checkpoint:<yyyymmdd-hhmmss>` in the embedded store, or `localhost/…` in podman's storage:
+ * sorts by time and never collides in practice.
+ */
+export function defaultImageName(container: string, destination: 'store' | 'podman', now = new Date()): string {
   const p = (n: number) => String(n).padStart(2, '0');
   const stamp = `${now.getFullYear()}${p(now.getMonth() + 1)}${p(now.getDate())}-${p(now.getHours())}${p(now.getMinutes())}${p(now.getSeconds())}`;
   const repo = container.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[^a-z0-9]+/, '') || 'container';
-  return `localhost/${repo}-checkpoint:${stamp}`;
+  return `${destination === 'store' ? 'store:' : 'localhost/'}${repo}-checkpoint:${stamp}`;
 }
 
 /** Arguments for running the command without prompts (keybindings, other extensions, tests). */
 export interface CreateCheckpointRequest {
   container: string;
+  /** A podman name (`localhost/web:1`), or `store:TAG` for the embedded store. */
   imageName: string;
   leaveRunning?: boolean;
   tcpEstablished?: boolean;
@@ -35,19 +41,26 @@ export async function createCheckpointImage(services: Services, arg?: unknown): 
   await checkLostProcesses(services, request.container, request.confirm !== false);
   const result = await withProgress(`Checkpointing ${request.container}`, async (report, signal) => {
     const podman = services.podman();
-    const options = { leaveRunning: request.leaveRunning, tcpEstablished: request.tcpEstablished, fileLocks: request.fileLocks, onStage: report, signal };
-    // A dev container's image also records its workspace, for a teammate's restore into their own clone.
+    const building = transferReporter(report);
+    const options = {
+      leaveRunning: request.leaveRunning,
+      tcpEstablished: request.tcpEstablished,
+      fileLocks: request.fileLocks,
+      onStage: report,
+      onBuildProgress: (bytes: number, totalBytes: number) => building({ stage: 'making the checkpoint image', bytes, totalBytes }),
+      signal,
+    };
     const container = await podman.container(request.container, { signal });
-    return container?.devContainer
-      ? checkpointDevContainer(copyContext(services, signal), container, request.imageName, options)
-      : podman.checkpoint(request.container, { kind: 'image', name: request.imageName }, options);
+    // Not found: the checkpoint says so, with its hint.
+    return container ? checkpointToImage(copyContext(services, signal), container, request.imageName, options) : podman.checkpoint(request.container, { kind: 'image', name: request.imageName }, options);
   });
   await services.refresh.now();
   void vscode.window
-    .showInformationMessage(`Checkpointed ${result.containerName} into ${request.imageName}.`, 'Inspect', 'Restore')
+    .showInformationMessage(`Checkpointed ${result.containerName} into ${request.imageName}.`, 'Inspect', 'Restore', 'Push…')
     .then((choice) => {
       if (choice === 'Inspect') void vscode.commands.executeCommand('checkpointStudio.inspectCheckpointImage', request.imageName);
       if (choice === 'Restore') void vscode.commands.executeCommand('checkpointStudio.restoreFromCheckpointImage', request.imageName);
+      if (choice === 'Push…') void vscode.commands.executeCommand('checkpointStudio.pushCheckpointImage', request.imageName);
     });
   return result;
 }
@@ -72,8 +85,8 @@ async function ask(services: Services, node: unknown): Promise<CreateCheckpointR
   const imageName = required(
     await vscode.window.showInputBox({
       title,
-      prompt: `Image name for the checkpoint of ${container.name}`,
-      value: defaultImageName(container.name),
+      prompt: `The checkpoint of ${container.name}: store:TAG in the embedded store (quickest to make, push and restore), or a name like localhost/app:1 in podman's storage`,
+      value: defaultImageName(container.name, readSettings().checkpointDestination),
       validateInput: (v) => (v.trim() && !/\s/.test(v.trim()) ? undefined : 'Enter an image name without spaces'),
     }),
   ).trim();
