@@ -9,5 +9,5 @@ bash scripts/podman5-setup.sh
 export CKPT_PODMAN=$CKPT_HOME/podman5/bin/podman
 export CKPT_PODMAN_STORE=$CKPT_HOME/test-store-podman5
 tests=(checkpointRestore cli copy archive buildImage preflight sanitize inspectEverywhere registry leftovers diff
-  checkpointctl criuStall devcontainer layout scan)
+  checkpointctl criuStall devcontainer layout scan podmanListing)
 node scripts/run-tests.mjs $(printf "out/test/integration/%s.test.js " "${tests[@]}")
