@@ -1,21 +1,20 @@
 /**
- * Pushing and pulling a large checkpoint image to and from a registry on loopback (issue 5): the engine's
- * `pushImage` and `pullImage` against `skopeo copy` of the same image, in the same script, to the same kind of
- * registry (CNCF distribution, /usr/bin/docker-registry, started by the tests' helper). Targets: no slower than
- * skopeo (ratio <= 1.00), peak RSS under 128 MiB and flat in the image size.
- *   - push: engine `pushImage` from an OCI layout against `skopeo copy oci:LAYOUT:TAG docker://127.0.0.1:PORT/...`
- *   - pull: engine `pullImage` into a fresh empty layout against `skopeo copy docker://... oci:FRESHDIR:TAG`
+ * Pushing and pulling a large checkpoint image to and from a registry on loopback (issues 5 and 14): `ckpt copy`
+ * (dist/cli.js, as users run it: its process start and engine load count) against `skopeo copy` of the same image,
+ * in the same script, to the same kind of registry (CNCF distribution, /usr/bin/docker-registry, started by the
+ * tests' helper). Targets: no slower than skopeo (ratio <= 1.00), peak RSS under 128 MiB and flat in the image size.
+ *   - push: `ckpt copy oci:LAYOUT:TAG docker://127.0.0.1:PORT/...` against `skopeo copy` of the same
+ *   - pull: `ckpt copy docker://... oci:FRESHDIR:TAG` into a fresh empty layout, against `skopeo copy` of the same
  * The input is the one bench/buildImage.ts uses (a real podman export with its pages files replaced by
  * memory-like ones), built once per size into an OCI layout with a gzip layer (untimed). Each round starts two
  * fresh, empty registries, one per tool, so no blob is ever there already (no HEAD skip, no cross-repository
  * mount, no reuse from skopeo's blob info cache, whose entries name another host:port); each tool pushes
  * to and pulls from its own. The order of the tools alternates from round to round. Every step runs in its
- * own process under GNU time (CPU time, peak RSS of that process; the engine's wall time includes Node's start,
- * about 0.15 s, and its in-process time is in the note). The first round checks that both tools moved the image
+ * own process under GNU time (wall and CPU time, peak RSS of that process). The first round checks that both tools moved the image
  * as it is: the same manifest digest in both registries and in both pulled layouts, the same layer blob
  * (skopeo copies OCI to OCI without recompressing). Everything lives in a temp folder removed at the end.
  *
- *   npm run bench:registry
+ *   npm run bench registry
  *   (or: source /var/cache/checkpoint-studio/env.sh && node scripts/build.mjs && node out/bench/registry.js)
  * About 2 minutes for both sizes (half of it making the inputs); it needs skopeo, docker-registry and the
  * checkpoint stack of the tests.
@@ -30,11 +29,8 @@ import { join } from 'node:path';
 import type { HostFacts } from '../src/engine/index.js';
 import { buildFromArchive } from '../src/engine/image/buildFromArchive.js';
 import { openLayout } from '../src/engine/layout/index.js';
-import { createRegistryClient } from '../src/engine/registry/client.js';
-import { pullImage } from '../src/engine/registry/pullImage.js';
-import { pushImage } from '../src/engine/registry/pushImage.js';
 import { startRegistry, type TestRegistry } from '../test/support/registry.js';
-import { benchEntry, childStep, copySelf, makeCheckpointTar, MiB, peakRss, printRows, printRssBySize, realExport, recordStep, sh, timed, timedChild, type Row, type Sample } from './checkpointInput.js';
+import { makeCheckpointTar, MiB, peakRss, printRows, printRssBySize, realExport, recordStep, sh, timed, type Row, type Sample } from './checkpointInput.js';
 
 const SIZES = (process.env.BENCH_SIZES ?? '256,1024').split(',').map(Number).filter((n) => n > 0);
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
@@ -43,31 +39,6 @@ const TAG = 'bench';
 const TARGET_RSS_MIB = 128;
 /** The peak RSS at the largest size may be this much of the smallest's and still count as flat. */
 const FLAT = 1.1;
-
-// ---------------------------------------------------------------------------------------------------------
-// The engine's side: one push or pull in a child process, so its peak RSS is its own.
-
-/** As the extension does: progress reported all along (here only kept). */
-let progressed = 0;
-const onProgress = (p: { bytes: number }) => (progressed = p.bytes);
-
-async function pushChild(layoutPath: string, registry: string, repository: string): Promise<void> {
-  await childStep(`pushImage settled (${registry}/${repository})`, async () => {
-    const layout = await openLayout(layoutPath);
-    const pushed = await pushImage(layout, TAG, createRegistryClient({ registry }), repository, 'v1', { onProgress });
-    await layout.close();
-    return { digest: pushed.digest, progressed };
-  });
-}
-
-async function pullChild(registry: string, repository: string, layoutPath: string): Promise<void> {
-  await childStep(`pullImage settled (${registry}/${repository})`, async () => {
-    const layout = await openLayout(layoutPath, { create: true });
-    const pulled = await pullImage(createRegistryClient({ registry }), repository, 'v1', layout, TAG, { onProgress });
-    await layout.close();
-    return { digest: pulled.digest, progressed };
-  });
-}
 
 // ---------------------------------------------------------------------------------------------------------
 // The input: the checkpoint archive of bench/checkpointInput.ts, built into an OCI layout with a gzip layer.
@@ -96,12 +67,9 @@ async function makeInput(dir: string, real: string, mib: number, host: HostFacts
 // ---------------------------------------------------------------------------------------------------------
 // The steps.
 
-async function engine(args: string[]): Promise<Sample> {
-  const r = await timedChild(args);
-  const { secs: inProcess } = JSON.parse(r.out) as { secs: number };
-  return { secs: r.secs, cpu: r.cpu, rssMiB: r.rssMiB, inProcess };
-}
-
+/** The CLI that ships, beside out/ (out/bench/registry.js -> dist/cli.js). */
+const CLI = join(__dirname, '..', '..', 'dist', 'cli.js');
+const ckpt = (from: string, to: string) => timed(process.execPath, [CLI, 'copy', from, to]);
 const skopeo = (from: string, to: string) => timed('skopeo', ['copy', '--quiet', '--src-tls-verify=false', '--dest-tls-verify=false', from, to]);
 
 /** Registries for the run, each on a port none before it had: skopeo's blob info cache then knows no blob there. */
@@ -158,13 +126,13 @@ async function benchSize(dir: string, real: string, mib: number, host: HostFacts
     const repo = { engine: `bench/engine-${mib}-${round}`, skopeo: `bench/skopeo-${mib}-${round}` };
     const pulled = { engine: join(dir, `pulled-engine-${mib}-${round}`), skopeo: join(dir, `pulled-skopeo-${mib}-${round}`) };
     const push = {
-      engine: () => recordStep(rows, 'engine-push', 'engine pushImage (from the layout)', () => engine(['--push', input.layout, registries.engine.host, repo.engine]),
+      engine: () => recordStep(rows, 'engine-push', 'ckpt copy oci: docker:// (push)', () => ckpt(`oci:${input.layout}:${TAG}`, `docker://${registries.engine.host}/${repo.engine}:v1`),
         (s) => ({ vs: 'skopeo-push', target: 1, note: rate(s) })),
       skopeo: () => recordStep(rows, 'skopeo-push', 'skopeo copy oci: docker:// (push)', () => skopeo(`oci:${input.layout}:${TAG}`, `docker://${registries.skopeo.host}/${repo.skopeo}:v1`),
         (s) => ({ note: rate(s) })),
     };
     const pull = {
-      engine: () => recordStep(rows, 'engine-pull', 'engine pullImage (into a fresh layout)', () => engine(['--pull', registries.engine.host, repo.engine, pulled.engine]),
+      engine: () => recordStep(rows, 'engine-pull', 'ckpt copy docker:// oci: (pull)', () => ckpt(`docker://${registries.engine.host}/${repo.engine}:v1`, `oci:${pulled.engine}:${TAG}`),
         (s) => ({ vs: 'skopeo-pull', target: 1, note: rate(s) })),
       skopeo: () => recordStep(rows, 'skopeo-pull', 'skopeo copy docker:// oci: (pull)', () => skopeo(`docker://${registries.skopeo.host}/${repo.skopeo}:v1`, `oci:${pulled.skopeo}:${TAG}`),
         (s) => ({ note: rate(s) })),
@@ -232,7 +200,6 @@ async function main(): Promise<void> {
   // The registries go with this process (test/support/registry.ts kills them on exit).
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => (cleanup(), process.exit(130)));
   try {
-    copySelf(dir);
     const { testPodman } = await import('../test/support/stack.js');
     const host = await testPodman().hostFacts();
     const real = await realExport(dir, 'bench-registry');
@@ -253,7 +220,7 @@ async function main(): Promise<void> {
   }
 }
 
-benchEntry(main, {
-  '--push': ([layout, registry, repository]) => pushChild(layout!, registry!, repository!),
-  '--pull': ([registry, repository, layout]) => pullChild(registry!, repository!, layout!),
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
 });
