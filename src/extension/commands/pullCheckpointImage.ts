@@ -54,8 +54,8 @@ export interface PullAndRestoreRequest {
 }
 
 /**
- * Pull and Restore in one step and one notification: the image is pulled into podman, checked and restored as
- * the Restore command does; a dev container's checkpoint, with a folder open, as the user chooses: as this
+ * Pull and Restore in one step and one notification: the image is read from the registry, checked and restored
+ * as the Restore command does; a dev container's checkpoint, with a folder open, as the user chooses: as this
  * workspace's dev container or plainly.
  */
 export async function pullAndRestore(services: Services, arg?: unknown): Promise<RestoreOutcome> {

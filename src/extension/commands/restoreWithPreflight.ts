@@ -1,17 +1,21 @@
-import { basename } from 'node:path';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
 import {
   devContainerWorkspace,
+  parseReference,
   planDevContainerRestore,
   preflightRestore,
   restoreDevContainer,
   restoreSanitized,
+  writeCheckpointArchive,
   type DevContainerPlan,
   type PreflightReport,
   type RestoreResult,
 } from '../../engine/index.js';
 import type { Services } from '../services.js';
-import { intoPodman } from './copy.js';
+import { copyContext, intoPodman } from './copy.js';
 import { confirmPreflight } from './preflightPrompt.js';
 import { required, UserCancelled, withProgress } from './runCommand.js';
 
@@ -20,7 +24,10 @@ const DEV_CONTAINERS_EXTENSION = 'ms-vscode-remote.remote-containers';
 
 /** Arguments of the restore commands when run without prompts (keybindings, other extensions, tests). */
 export interface RestoreRequest {
-  /** A podman name, store:TAG or docker://HOST/REPO:TAG: the last two are copied into podman first. */
+  /**
+   * A podman name, store:TAG or docker://HOST/REPO:TAG: the last two are read into a checkpoint archive (a dev
+   * container's restore copies them into podman).
+   */
   image: string;
   /** Omit to reuse the original container's name (it must not exist any more). */
   name?: string;
@@ -71,48 +78,90 @@ export function devContainerFolder(given?: string): string {
 }
 
 /**
- * Every restore's way, in one progress notification: the image into podman, the preflight against this host
- * (shown, and asked about when it warns), the restore, then a notification with the ways into the container.
+ * Every restore's way, in one progress notification: the image read (from the embedded store or a registry into
+ * an archive), the preflight against this host (shown, and asked about when it warns), the restore, then a
+ * notification with the ways into the container.
  */
 export async function restoreWithPreflight(services: Services, request: RestoreRequest, mode: RestoreMode = {}): Promise<RestoreOutcome> {
   const { image: requested, confirm, allowHostPaths, hostNetwork, ...options } = request;
   const folder = mode.devContainer === true ? devContainerFolder(mode.workspaceFolder) : (mode.workspaceFolder ?? thisWorkspaceFolder());
-  const outcome = await withProgress(`Restoring ${shown(requested)}`, async (report, signal) => {
-    const image = await intoPodman(services, requested, report, signal);
-    report('checking the checkpoint against this host');
-    const facts = { image, requested, name: options.name, folder, tcpEstablished: options.tcpEstablished, devContainer: mode.devContainer, hostNetwork };
-    let { checked, dev } = await preflight(services, facts, signal);
-    const subject = dev ? `${shown(requested)} as the dev container of ${basename(dev.workspaceFolder)}` : shown(requested);
-    if (!hostNetwork && confirm !== false && onlyHostNetworkRefused(checked) && (await askHostNetwork(subject))) {
-      facts.hostNetwork = true;
-      ({ checked, dev } = await preflight(services, { ...facts, folder: dev?.workspaceFolder ?? folder, devContainer: dev !== undefined }, signal));
-    }
-    if (!(await confirmPreflight(services, checked, subject, confirm !== false, allowHostPaths))) return { report: checked, dev };
-    const restoreOptions = { ...options, onStage: report, signal };
-    const result = dev
-      ? await restoreDevContainer(services.podman(), image, dev, restoreOptions)
-      : await restoreSanitized(services.podman(), { kind: 'image', ref: image }, { ...restoreOptions, hostNetwork: facts.hostNetwork });
-    return { report: checked, result, dev };
-  });
+  const outcome = await withProgress(`Restoring ${shown(requested)}`, (report, signal) =>
+    withCheckpoint(services, requested, mode.devContainer === true, report, signal, async (checkpoint) => {
+      report('checking the checkpoint against this host');
+      const facts = { checkpoint, requested, name: options.name, folder, tcpEstablished: options.tcpEstablished, devContainer: mode.devContainer, hostNetwork };
+      let { checked, dev } = await preflight(services, facts, signal);
+      const subject = dev ? `${shown(requested)} as the dev container of ${basename(dev.workspaceFolder)}` : shown(requested);
+      if (!hostNetwork && confirm !== false && onlyHostNetworkRefused(checked) && (await askHostNetwork(subject))) {
+        facts.hostNetwork = true;
+        ({ checked, dev } = await preflight(services, { ...facts, folder: dev?.workspaceFolder ?? folder, devContainer: dev !== undefined }, signal));
+      }
+      if (!(await confirmPreflight(services, checked, subject, confirm !== false, allowHostPaths))) return { report: checked, dev };
+      const restoreOptions = { ...options, onStage: report, signal };
+      const result = dev
+        ? await restoreDevContainer(services.podman(), await checkpoint.inPodman(), dev, restoreOptions)
+        : await restoreSanitized(services.podman(), checkpoint.source, { ...restoreOptions, hostNetwork: facts.hostNetwork });
+      return { report: checked, result, dev };
+    }),
+  );
   await services.refresh.now();
   if (outcome.result) announce(outcome.result, requested, outcome.dev);
   return { report: outcome.report, result: outcome.result };
 }
 
+/** The checkpoint a restore reads: an image in podman, or an archive read from the store or a registry. */
+interface Checkpoint {
+  source: { kind: 'image'; ref: string } | { kind: 'archive'; path: string };
+  /** For an archive: the image it was read from, named as the user did, and its annotations. */
+  image?: { ref: string; annotations: Record<string, string> };
+  /** The image in podman, copied there on first use (a dev container's restore goes through podman's storage). */
+  inPodman(): Promise<string>;
+}
+
+/**
+ * Runs `use` on the checkpoint `requested` names. An image of the store or a registry is read into an archive
+ * (its layer streamed, verified and decompressed once), as `ckpt restore` does: podman would only have the
+ * sanitized copy tarred out of it again. A dev container's restore copies it into podman instead.
+ */
+async function withCheckpoint<T>(
+  services: Services,
+  requested: string,
+  devContainer: boolean,
+  report: (message: string) => void,
+  signal: AbortSignal,
+  use: (checkpoint: Checkpoint) => Promise<T>,
+): Promise<T> {
+  const ref = parseReference(requested);
+  let copied: Promise<string> | undefined;
+  const inPodman = () => (copied ??= intoPodman(services, requested, report, signal));
+  if (devContainer || (ref.kind !== 'store' && ref.kind !== 'registry')) {
+    const name = await inPodman();
+    return use({ source: { kind: 'image', ref: name }, inPodman });
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'ckpt-restore-'));
+  try {
+    const path = join(dir, 'checkpoint.tar');
+    report(`reading ${shown(requested)}`);
+    const { annotations } = await writeCheckpointArchive(copyContext(services, signal), ref, path, { signal });
+    return await use({ source: { kind: 'archive', path }, image: { ref: requested, annotations }, inPodman });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 /** The preflight of a plain restore, or of a restore as `folder`'s dev container (then with its plan). */
 async function preflight(
   services: Services,
-  r: { image: string; requested: string; name?: string; folder?: string; tcpEstablished?: boolean; devContainer: RestoreMode['devContainer']; hostNetwork?: boolean },
+  r: { checkpoint: Checkpoint; requested: string; name?: string; folder?: string; tcpEstablished?: boolean; devContainer: RestoreMode['devContainer']; hostNetwork?: boolean },
   signal: AbortSignal,
 ): Promise<{ checked: PreflightReport; dev?: DevContainerPlan }> {
   const podman = services.podman();
   const checks = { name: r.name, tcpEstablished: r.tcpEstablished, hostNetwork: r.hostNetwork, signal };
   const asDevContainer = async (folder: string) => {
-    const dev = await planDevContainerRestore(podman, r.image, folder, checks);
+    const dev = await planDevContainerRestore(podman, await r.checkpoint.inPodman(), folder, checks);
     return { checked: dev.report, dev };
   };
   if (r.devContainer === true) return asDevContainer(devContainerFolder(r.folder));
-  const checked = await preflightRestore(podman, { kind: 'image', ref: r.image }, { ...checks, workspaceFolder: r.folder });
+  const checked = await preflightRestore(podman, r.checkpoint.source, { ...checks, workspaceFolder: r.folder, image: r.checkpoint.image });
   if (r.devContainer === 'ask' && r.folder && devContainerWorkspace(checked.contents) && (await askAsDevContainer(r.requested, r.folder))) {
     return asDevContainer(r.folder);
   }

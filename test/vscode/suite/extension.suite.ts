@@ -179,20 +179,41 @@ suite('Checkpoint Studio in the extension host', function () {
     const panel = (await vscode.commands.executeCommand('checkpointStudio.inspectCheckpointImage', `store:imported-${run}`)) as InspectPanel | undefined;
     assert.equal(panel?.model.groups.find((g) => g.title === 'Container')?.fields.find((f) => f.label === 'Name')?.value, copy);
 
-    // Restoring from the store copies the image into podman first.
+    // Restoring from the store reads the image into an archive: podman keeps no copy of it.
     const again = `${copy}-from-store`;
     const restored = (await vscode.commands.executeCommand('checkpointStudio.restoreFromCheckpointImage', {
       image: `store:saved-${run}`,
       name: again,
     })) as RestoreOutcome | undefined;
     assert.equal(restored?.result?.container.state, 'running');
+    assert.equal(podman('images', '-q', `localhost/saved-${run}`), '', 'the store image was copied into podman');
     podman('rm', '-f', '-t', '0', again);
-    podman('rmi', '-f', `localhost/saved-${run}`);
 
     for (const tag of [`imported-${run}`, `saved-${run}`]) {
       await vscode.commands.executeCommand('checkpointStudio.removeCheckpointImage', { image: `store:${tag}`, confirm: false });
     }
     assert.equal(api.services.model.storeImages.length, 0);
+  });
+
+  test('Create Checkpoint Image with a store:TAG name checkpoints straight into the embedded store; the restore from there counts on', async () => {
+    const tag = `direct-${run}`;
+    const before = counterValue(podman('exec', copy, 'cat', '/tmp/count'));
+    const result = (await vscode.commands.executeCommand('checkpointStudio.createCheckpointImage', {
+      container: copy,
+      imageName: `store:${tag}`,
+      leaveRunning: true,
+    })) as CheckpointResult | undefined;
+    assert.deepEqual(result?.image?.names, [tag]);
+    assert.ok(api.services.model.storeImages.some((i) => i.names.includes(tag)), 'the image is not in the embedded store');
+    assert.equal(podman('images', '-q', `localhost/${tag}`), '', 'podman got an image too');
+    const direct = `${copy}-direct`;
+    const restored = (await vscode.commands.executeCommand('checkpointStudio.restoreFromCheckpointImage', { image: `store:${tag}`, name: direct })) as RestoreOutcome | undefined;
+    assert.equal(restored?.result?.container.state, 'running');
+    const first = counterValue(podman('exec', direct, 'cat', '/tmp/count'));
+    assert.ok(first >= before, `the copy restarted: ${first} < ${before}`);
+    await until('the copy from the store to count on', () => counterValue(podman('exec', direct, 'cat', '/tmp/count')) > first + 3);
+    podman('rm', '-f', '-t', '0', direct);
+    await vscode.commands.executeCommand('checkpointStudio.removeCheckpointImage', { image: `store:${tag}`, confirm: false });
   });
 
   test('Remove Checkpoint Image removes it from storage and the view', async () => {
