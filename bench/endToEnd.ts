@@ -15,11 +15,10 @@
  *            (gzip layer); podman rm CTR; podman rmi IMG; skopeo copy docker://… containers-storage:IMG2;
  *            podman container restore IMG2. --print-stats is added to both podman commands (it costs nothing) to
  *            split CRIU's time from podman's.
- *   ckpt     ckpt checkpoint CTR --image IMG; ckpt copy IMG docker://… (podman save, which gzips the layer, and
- *            the push); ckpt restore docker://… (the layer downloaded, verified and decompressed into an archive,
- *            preflight, a sanitized copy, podman container restore --import).
- *   ckpt-gz  the same with a gzip layer on the wire, like for like with skopeo: ckpt checkpoint CTR --export F
- *            --compress none; ckpt copy archive:F docker://… (the engine builds the gzip layer); ckpt restore.
+ *   ckpt     what a user of ckpt or the extension does: ckpt checkpoint CTR --image store:TAG (podman's --export,
+ *            uncompressed, and the engine's build of a gzip layer into the embedded store); ckpt copy store:TAG
+ *            docker://… (the push); ckpt restore docker://… (the layer downloaded, verified and decompressed into
+ *            an archive, preflight, a sanitized copy, podman container restore --import).
  * Each command runs in its own process under GNU time, after a `sync`; the paths' order rotates from round to
  * round. ckpt runs with --verbose, and the times at which its lines arrive split a command into stages (podman's
  * calls, the registry's first request, the notes); podman's --print-stats splits CRIU from podman.
@@ -70,11 +69,10 @@ const MEMORY_SCRIPT =
   '(while [ ! -f /tmp/mem.done ]; do sleep 0.1; done; x=$(tr "\\0" "\\001" < /tmp/mem); rm /tmp/mem /tmp/mem.done; touch /tmp/loaded; ' +
   `while :; do sleep 1; done) & ${COUNTER_SCRIPT}`;
 
-type PathName = 'podman' | 'ckpt' | 'ckpt-gz';
+type PathName = 'podman' | 'ckpt';
 const PATHS: Record<PathName, string> = {
   podman: 'podman + skopeo (gzip layer)',
-  ckpt: 'ckpt checkpoint --image, as the extension does it',
-  'ckpt-gz': 'ckpt with a gzip layer (--export, copy archive:)',
+  ckpt: 'ckpt checkpoint --image store:TAG, copy, restore (gzip layer), as the extension does it',
 };
 
 /** Seconds per stage of one command, in order. */
@@ -181,10 +179,9 @@ interface Round {
 
 async function runPath(path: PathName, round: Round, n: number): Promise<void> {
   const name = uniqueName(`p6-${path}`);
-  const image = `localhost/${name}:ckpt`;
+  const image = path === 'podman' ? `localhost/${name}:ckpt` : `store:${name}`;
   const remote = `${round.registry.host}/p6/${path}-${n}:v1`;
   const pulled = `localhost/${name}:pulled`;
-  const archive = join(round.dir, `${name}.tar`);
   const storage = (ref: string) => `containers-storage:[${round.driver}@${join(STORE_DIR, 'root')}+${join(STORE_DIR, 'run')}]${ref}`;
   const ckpt = (...args: string[]) => step(process.execPath, [CLI, '--podman', PODMAN, '--podman-store', STORE_DIR, '--store', join(round.dir, 'store'), '-v', ...args]);
   const skopeo = (from: string, to: string) => step('skopeo', ['copy', '--quiet', '--src-tls-verify=false', '--dest-tls-verify=false', from, to]);
@@ -202,32 +199,34 @@ async function runPath(path: PathName, round: Round, n: number): Promise<void> {
     if (path === 'podman') {
       await timed('podman container checkpoint --create-image', () => step(PODMAN, [...podmanArgs, 'container', 'checkpoint', '--print-stats', '--create-image', image, name]),
         (r) => podmanStages(r, stats(r), 'checkpoint'));
-    } else if (path === 'ckpt') {
-      await timed('ckpt checkpoint --image', () => ckpt('checkpoint', name, '--image', image, '--json'), (r) => podmanStages(r, stats(r), 'checkpoint'));
     } else {
-      await timed('ckpt checkpoint --export --compress none', () => ckpt('checkpoint', name, '--export', archive, '--compress', 'none', '--json'),
-        (r) => podmanStages(r, stats(r), 'checkpoint'));
+      await timed('ckpt checkpoint --image store:TAG', () => ckpt('checkpoint', name, '--image', image, '--json'), (r) => {
+        const marked = markedStages(r, [
+          ['process start, checks before podman', undefined],
+          ['podman container checkpoint --export', /^checkpointing with CRIU/],
+          ['checking the archive', /^checking the result/],
+          ['gzip layer build into the store', /^making the checkpoint image/],
+        ]);
+        // podman's stage splits into CRIU's part and the rest, as its stats tell.
+        const s = stats(r);
+        if (!s) throw new Error('ckpt checkpoint --json gave no stats');
+        const [first, [, podmanSecs], ...rest] = marked;
+        return [first!, ['CRIU checkpoint (runc)', micros(s.runtimeMicros)], ['podman checkpoint --export, minus CRIU', podmanSecs - micros(s.runtimeMicros)], ...rest];
+      });
     }
     // Push.
     if (path === 'podman') {
       await timed('skopeo copy containers-storage: docker://', () => skopeo(storage(image), `docker://${remote}`), () => []);
-    } else if (path === 'ckpt') {
-      await timed('ckpt copy IMG docker://', () => ckpt('copy', image, `docker://${remote}`), (r) => markedStages(r, [
-        ['process start, host facts', undefined],
-        ['podman save --format oci-dir', / save --format oci-dir /],
-        ['upload', /^(HEAD|POST) http/],
-      ]));
     } else {
-      await timed('ckpt copy archive: docker://', () => ckpt('copy', `archive:${archive}`, `docker://${remote}`), (r) => markedStages(r, [
-        ['process start, host facts, gzip layer build', undefined],
+      await timed('ckpt copy store:TAG docker://', () => ckpt('copy', image, `docker://${remote}`), (r) => markedStages(r, [
+        ['process start', undefined],
         ['upload', /^(HEAD|POST) http/],
       ]));
     }
     if (n === 0) await noteWire(path, round.registry, remote);
     // The other machine: neither the container nor its image is there.
     await removeContainers(name);
-    await removeImages(image);
-    rmSync(archive, { force: true });
+    if (path === 'podman') await removeImages(image);
     // Pull and restore.
     if (path === 'podman') {
       await timed('skopeo copy docker:// containers-storage:', () => skopeo(`docker://${remote}`, storage(pulled)), () => []);
@@ -251,8 +250,7 @@ async function runPath(path: PathName, round: Round, n: number): Promise<void> {
     totals.set(path, [...(totals.get(path) ?? []), total]);
   } finally {
     await removeContainers(name);
-    await removeImages(image, pulled);
-    rmSync(archive, { force: true });
+    await removeImages(...(path === 'podman' ? [image] : []), pulled);
   }
 }
 
