@@ -101,7 +101,7 @@ export async function openBlob(root: string, digest: Digest, options: ReadBlobOp
 
 /** A small blob (manifest, config) in memory, hash-checked, refused past `maxBytes` before it is read. */
 export async function readBlob(root: string, digest: Digest, maxBytes: number, size?: number): Promise<Buffer> {
-  const bytes = await readSmall(blobPath(root, digest), `blob ${digest} in ${root}`, maxBytes, 'INVALID_IMAGE').catch((err: unknown) => {
+  const bytes = await readSmall(blobPath(root, digest), `blob ${digest} in ${root}`, maxBytes, { tooLarge: 'INVALID_IMAGE', size }).catch((err: unknown) => {
     throw errno(err) === 'ENOENT' ? new EngineError('BLOB_NOT_FOUND', `blob ${digest} is not in ${root}`) : err;
   });
   if ((size !== undefined && bytes.length !== size) || sha256Digest(bytes) !== digest) {
