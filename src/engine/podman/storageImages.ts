@@ -11,9 +11,8 @@
  * answer with the reason instead of images, and the caller asks podman: it never guesses.
  */
 import { join } from 'node:path';
-import { isEngineError } from '../errors.js';
 import { inBatches } from '../inBatches.js';
-import { errno, readSmall } from '../layout/files.js';
+import { readSmall } from '../layout/files.js';
 import { Limits } from '../oci/parse.js';
 import { MediaType } from '../oci/mediaTypes.js';
 import { isCheckpointAnnotations, type CheckpointImage } from './checkpointImages.js';
@@ -70,10 +69,9 @@ export async function readStorageImages(facts: StoreFacts): Promise<StorageListi
     }
     throw new Unsure('the store kept changing while it was read');
   } catch (err) {
-    if (err instanceof Unsure) return { unsure: err.message };
-    // A file gone (an image removed meanwhile), unreadable (another user's store) or refused (a link, too large).
-    if (isEngineError(err) || errno(err)) return { unsure: err instanceof Error ? err.message : String(err) };
-    throw err;
+    // Also a file gone (an image removed meanwhile), unreadable (another user's store) or refused (a link, too
+    // large): podman's answer is always there to fall back on.
+    return { unsure: err instanceof Error ? err.message : String(err) };
   }
 }
 
