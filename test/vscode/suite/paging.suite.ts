@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import * as vscode from 'vscode';
 import type { CheckpointStudioApi } from '../../../src/extension/extension.js';
-import { CheckpointImageNode, ImageGroupNode, ImagePageNode, LocationNode } from '../../../src/extension/tree/CheckpointImageNode.js';
+// Types only: this suite is bundled apart from the extension, so its classes are not the extension's (no instanceof).
+import type { CheckpointImageNode, ImagePageNode, LocationNode } from '../../../src/extension/tree/CheckpointImageNode.js';
 import { IMAGES_PAGE, type ImagesViewNode } from '../../../src/extension/tree/CheckpointImagesProvider.js';
 import { checkpointEntries, tarOf } from '../../unit/archive/fixtures.js';
 import { activateExtension } from './host.js';
@@ -36,17 +37,17 @@ suite('Checkpoint Images view: pages of many images', function () {
   });
 
   const images = async (groups: ImagesViewNode[]) =>
-    (await Promise.all(groups.filter((g) => g instanceof ImageGroupNode).map((g) => api.views.images.getChildren(g)))).flat() as CheckpointImageNode[];
+    (await Promise.all(groups.filter((g) => g.contextValue === 'checkpointImageGroup').map((g) => api.views.images.getChildren(g)))).flat() as CheckpointImageNode[];
 
   test('the newest page is shown, older images wait in collapsed pages', async () => {
-    const location = (await api.views.images.getChildren()).find((n) => n instanceof LocationNode && n.location === 'store') as LocationNode;
+    const location = (await api.views.images.getChildren()).find((n) => n.contextValue === 'location.store') as LocationNode;
     assert.ok(location, 'the embedded store is in the view');
     const total = location.images.length;
     assert.ok(total >= COUNT);
     assert.equal(location.description, `${total} images`);
 
     const top = await api.views.images.getChildren(location);
-    const pages = top.filter((n) => n instanceof ImagePageNode);
+    const pages = top.filter((n) => n.contextValue === 'checkpointImagePage') as ImagePageNode[];
     const first = await images(top);
     assert.equal(first.length, IMAGES_PAGE, 'one page of images at first');
     assert.deepEqual(first.map((n) => n.name).sort(), location.images.slice(0, IMAGES_PAGE).map((i) => i.names[0]).sort(), 'the newest ones');
