@@ -15,7 +15,7 @@ import { copyContext } from '../../../src/extension/commands/copy.js';
 import { pushNotice } from '../../../src/extension/commands/pushNotice.js';
 import { COUNTER_SCRIPT, counterValue } from '../../support/counter.js';
 import { ALNUM, fake, fakes, secretHolderRun } from '../../support/fakeSecrets.js';
-import { activateExtension, hostCriuText, imageNodes, podman, until } from './host.js';
+import { activateExtension, hostCriuText, podman, until } from './host.js';
 
 function env(name: string): string {
   const value = process.env[name];
@@ -142,12 +142,8 @@ suite('Registries in the extension host', function () {
     const first = counterValue(podman('exec', restored, 'cat', '/tmp/count'));
     assert.ok(first >= frozenAt, `restored counter ${first} restarted below ${frozenAt}`);
     await until('the restored counter to count on', () => counterValue(podman('exec', restored, 'cat', '/tmp/count')) > first + 5);
-    podman('image', 'exists', reference);
-    // The pulled image is the local one under another name: Checkpoint Images lists it under both.
-    await api.services.refresh.now();
-    const local = (await api.views.images.getChildren()).find((l) => l.label === 'Podman');
-    const labels = (await imageNodes(api, local)).map((n) => String(n.label));
-    assert.ok(labels.includes(reference) && labels.includes(image), `Checkpoint Images lists ${labels.join(', ')}`);
+    // The layer was read into an archive for the restore: podman keeps no copy of the image.
+    assert.throws(() => podman('image', 'exists', reference));
   });
 
   test('Remove Tag deletes the manifest: gone from the view and from the registry', async () => {
