@@ -5,13 +5,11 @@ import { isDockerType, isIndexType, isManifestType } from '../oci/mediaTypes.js'
 import { childDescriptors } from '../oci/parse.js';
 import type { Descriptor } from '../oci/types.js';
 import type { CopyOptions } from '../copy/copyLayout.js';
-import { inBatches } from '../inBatches.js';
 import type { RegistryClient } from './client.js';
 
 /** A manifest tree deeper or wider than this is not a checkpoint image, and may be a trap. */
 const MAX_BLOBS = 256;
 const BLOB_ATTEMPTS = 3;
-const BLOBS_AT_ONCE = 3;
 
 /**
  * Pulls `repository:reference` into a layout as `tag`: the manifest (and for an index, the manifests it lists)
@@ -47,30 +45,15 @@ export async function pullImage(client: RegistryClient, repository: string, refe
     }
   }
   const totalBytes = [...manifests.map((m) => m.descriptor), ...blobs].reduce((n, d) => n + d.size, 0);
-  // Blobs come a few at a time, as skopeo fetches layers: the config's round trips and fsyncs then hide behind
-  // the layer's transfer. Progress is the sum over all of them. The first failure stops the others, and the pull
-  // fails only once none is still writing.
-  const got = new Map<string, number>();
-  const report = (stage: string) => options.onProgress?.({ stage, bytes: [...got.values()].reduce((n, b) => n + b, 0), totalBytes });
-  const stop = new AbortController();
-  const blobSignal = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
-  let failure: unknown;
-  await inBatches(blobs, BLOBS_AT_ONCE, async (d) => {
-    try {
-      if (blobSignal.aborted) throw cancelled(`pulling ${where}`, blobSignal);
-      const stage = `blob ${d.digest.slice(0, 19)}…`;
-      report(stage);
-      const progress = (bytes: number) => (got.set(d.digest, bytes), report(stage));
-      if (!(await layout.hasBlob(d.digest, d.size))) await fetchBlob(client, repository, d, layout, progress, blobSignal);
-      client.remember(d.digest, repository);
-      got.set(d.digest, d.size);
-    } catch (err) {
-      failure ??= err;
-      stop.abort();
-    }
-  });
-  if (failure !== undefined) throw signal?.aborted ? cancelled(`pulling ${where}`, signal) : failure;
-  let done = totalBytes - manifests.reduce((n, m) => n + m.descriptor.size, 0);
+  let done = 0;
+  for (const d of blobs) {
+    if (signal?.aborted) throw cancelled(`pulling ${where}`, signal);
+    const stage = `blob ${d.digest.slice(0, 19)}…`;
+    options.onProgress?.({ stage, bytes: done, totalBytes });
+    if (!(await layout.hasBlob(d.digest, d.size))) await fetchBlob(client, repository, d, layout, (bytes) => options.onProgress?.({ stage, bytes: done + bytes, totalBytes }), signal);
+    client.remember(d.digest, repository);
+    done += d.size;
+  }
   // Leaves first: a manifest is written only when what it names is there.
   for (const { descriptor, bytes } of manifests.reverse()) {
     await layout.writeBlob(bytes, { expected: { digest: descriptor.digest, size: descriptor.size }, signal });
