@@ -14,7 +14,7 @@
  * tarred as podman writes it and also zstd-compressed (podman's default). Everything lives in a temp folder
  * that is removed at the end, buildah's isolated store with it.
  *
- *   npm run bench:build
+ *   npm run bench buildImage
  *   (or: source /var/cache/checkpoint-studio/env.sh && node scripts/build.mjs && node out/bench/buildImage.js)
  * About 15 minutes for both sizes; it needs buildah, pigz, zstd and the checkpoint stack of the tests.
  *

@@ -1,7 +1,7 @@
 /**
  * Checkpoint/restore through the engine next to the same podman commands typed by hand, in one process, on the
  * same counter container, alternating so both see the same machine state. Prints medians and ratios.
- * Run with `npm run bench` (it sets up the stack and the isolated store first).
+ * Run with `npm run bench checkpointRestore` (it sets up the stack and the isolated store first).
  */
 import { execFile } from 'node:child_process';
 import { rmSync } from 'node:fs';
