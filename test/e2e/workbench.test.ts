@@ -74,9 +74,10 @@ describe('Checkpoint Studio in a real workbench', { concurrency: false, timeout:
   step('creates a checkpoint image from the palette', async () => {
     await wb.runCommand('Checkpoint: Create Checkpoint Image…');
     await pickInQuickInput(counter);
-    // The image name box comes prefilled with localhost/<container>-checkpoint:<time>.
+    // The image name box comes prefilled with store:<container>-checkpoint:<time> (checkpoint.destination's default);
+    // this test names a podman image instead.
     await wb.page.locator('.quick-input-widget').getByText(`Image name for the checkpoint of ${counter}`).waitFor();
-    assert.match(await quickInput().inputValue(), new RegExp(`^localhost/${counter}-checkpoint:\\d{8}-\\d{6}$`));
+    assert.match(await quickInput().inputValue(), new RegExp(`^store:${counter}-checkpoint:\\d{8}-\\d{6}$`));
     await quickInput().fill(image);
     await wb.screenshot('02-create-image-name');
     await quickInput().press('Enter');

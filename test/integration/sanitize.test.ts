@@ -101,7 +101,7 @@ describe('restoring a hostile checkpoint (real podman + CRIU)', { concurrency: f
       'removed: sysctl kernel.domainname',
       'removed: annotation org.criu.config: it makes CRIU on this host run /tmp/evil-criu.conf',
     ]) assert.ok(removed.includes(expected), `missing "${expected}" in:\n${removed.join('\n')}`);
-    assert.ok(report.findings.filter((f) => f.check === 'sanitize').every((f) => f.severity === 'warning'));
+    assert.ok(report.findings.filter((f) => f.check === 'sanitize').every((f) => f.severity === 'warning'), report.findings.map((f) => `${f.severity} ${f.message}`).join("\n"));
 
     const restored = await restoreSanitized(engine, { kind: 'archive', path: archive }, { name: copy });
     assert.equal(restored.container.state, 'running');

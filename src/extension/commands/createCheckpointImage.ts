@@ -85,7 +85,7 @@ async function ask(services: Services, node: unknown): Promise<CreateCheckpointR
   const imageName = required(
     await vscode.window.showInputBox({
       title,
-      prompt: `The checkpoint of ${container.name}: store:TAG in the embedded store (quickest to make, push and restore), or a name like localhost/app:1 in podman's storage`,
+      prompt: `Image name for the checkpoint of ${container.name}: store:TAG for the embedded store (quickest to make, push and restore), or a name like localhost/app:1 for podman's storage`,
       value: defaultImageName(container.name, readSettings().checkpointDestination),
       validateInput: (v) => (v.trim() && !/\s/.test(v.trim()) ? undefined : 'Enter an image name without spaces'),
     }),
