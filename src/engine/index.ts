@@ -62,7 +62,7 @@ export {
   type RootfsDiffEntry,
 } from './checkpoint/inspectCheckpoint.js';
 export type { CheckpointPlaces } from './checkpoint/source.js';
-export { writeCheckpointArchive } from './checkpoint/localArchive.js';
+export { withCheckpointArchive, type LocalArchive } from './checkpoint/localArchive.js';
 export { checkpointToImage, type CheckpointToImageOptions } from './checkpoint/checkpointToImage.js';
 export { searchCheckpointMemory, type MemoryMatch, type MemoryReport, type MemorySearchOptions, type ProcessMemory } from './checkpoint/memorySearch.js';
 export { diffCheckpoints, CHECKPOINT_DIFF_VERSION, type CheckpointDiff, type DiffableCheckpoint, type FieldChange, type MapDiff, type ProcessChange } from './diff/checkpointDiff.js';

@@ -1,6 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { RestoreSource } from '../../engine/index.js';
 import { loadEngine, UsageError, type CliCommand, type CliContext, type OptionValues } from '../command.js';
 import { copyContext } from '../resolve.js';
@@ -49,20 +47,15 @@ export const restore: CliCommand = {
     const requested = sourceOf(arg, v.import as string | undefined, v['in-place'] === true);
     const devFolder = v['dev-container'] ? resolve(v['dev-container'] as string) : undefined;
     if (devFolder && requested.kind !== 'image') throw new UsageError('--dev-container restores a checkpoint image, not an archive or a container in place');
-    const { parseReference, writeCheckpointArchive } = await loadEngine();
+    const { parseReference, withCheckpointArchive } = await loadEngine();
     const ref = requested.kind === 'image' && !devFolder ? parseReference(requested.ref) : undefined;
     if (ref?.kind !== 'store' && ref?.kind !== 'registry') return restoreFrom(ctx, v, arg, requested, devFolder);
     // Every restore imports an archive, a checked copy: the store's or a registry's image is read into one, not
     // loaded into podman's storage and tarred back out of it (two more copies of the checkpoint).
-    const dir = await mkdtemp(join(tmpdir(), 'ckpt-restore-'));
-    try {
-      const path = join(dir, 'checkpoint.tar');
-      const { annotations } = await writeCheckpointArchive(copyContext(ctx), ref, path, { signal: ctx.signal });
+    return withCheckpointArchive(copyContext(ctx), ref, { signal: ctx.signal }, ({ path, annotations }) => {
       ctx.note(`read ${arg} into a checkpoint archive`);
-      return await restoreFrom(ctx, v, arg, { kind: 'archive', path }, undefined, { ref: arg!, annotations });
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+      return restoreFrom(ctx, v, arg, { kind: 'archive', path }, undefined, { ref: arg!, annotations });
+    });
   },
 };
 

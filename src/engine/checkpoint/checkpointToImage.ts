@@ -1,7 +1,3 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { CopyContext } from '../copy/copyImage.js';
 import { checkpointDevContainer, devContainerAnnotations } from '../devcontainer/checkpointDevContainer.js';
 import { EngineError } from '../errors.js';
@@ -9,6 +5,7 @@ import { checkTagName } from '../layout/indexFile.js';
 import type { CheckpointOptions, CheckpointResult } from '../podman/checkpoint.js';
 import type { ContainerSummary } from '../podman/containers.js';
 import { formatReference, parseReference } from '../reference.js';
+import { checkpointThroughArchive } from './throughArchive.js';
 
 export interface CheckpointToImageOptions extends CheckpointOptions {
   /** Into the store: bytes of the exported checkpoint built into the image so far, of `totalBytes`. */
@@ -33,22 +30,14 @@ export async function checkpointToImage(ctx: CopyContext, container: ContainerSu
 }
 
 /**
- * Into the embedded store: podman exports the checkpoint uncompressed (CRIU's files as they are, no image of
- * podman's made and no compression: `--create-image` costs seconds per 100 MiB beyond CRIU), and the engine
- * builds the image from that archive in one pass, its layer gzipped as a push wants it. The archive is removed
- * whatever happens; a failed or cancelled build tags nothing, and the container stays checkpointed in podman.
+ * Into the embedded store: podman exports the checkpoint uncompressed (`--create-image` costs seconds per 100 MiB
+ * beyond CRIU), and the engine builds the image from that archive in one pass, its layer gzipped as a push wants it.
  */
 async function checkpointIntoStore(ctx: CopyContext, container: ContainerSummary, tag: string, options: CheckpointToImageOptions): Promise<CheckpointResult> {
   // A bad tag would otherwise fail only after the checkpoint and the whole build.
   checkTagName(tag);
   const [host, annotations] = await Promise.all([ctx.hostFacts(), container.devContainer ? devContainerAnnotations(container.devContainer, options.signal) : undefined]);
-  const dir = join(tmpdir(), `ckpt-checkpoint-${randomBytes(8).toString('hex')}`);
-  await mkdir(dir, { mode: 0o700 });
-  try {
-    const archive = join(dir, 'checkpoint.tar');
-    const result = await ctx.podman.checkpoint(container, { kind: 'archive', path: archive, compression: 'none' }, options);
-    const totalBytes = result.archive?.size ?? 0;
-    options.onStage?.(`making the checkpoint image store:${tag}`);
+  return checkpointThroughArchive(ctx.podman, container, `store:${tag}`, options, async (archive, totalBytes) => {
     await ctx.store.buildFromArchive(archive, tag, {
       host,
       compression: 'gzip',
@@ -56,10 +45,6 @@ async function checkpointIntoStore(ctx: CopyContext, container: ContainerSummary
       signal: options.signal,
       onProgress: options.onBuildProgress && ((bytes) => options.onBuildProgress!(bytes, totalBytes)),
     });
-    const image = await ctx.store.checkpointImage(tag);
-    if (!image) throw new EngineError('NOTHING_DONE', `checkpointing ${container.name}: the image store:${tag} did not appear in the store`);
-    return { ...result, archive: undefined, image };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+    return ctx.store.checkpointImage(tag);
+  });
 }

@@ -1,9 +1,7 @@
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { basename, join, relative } from 'node:path';
+import { basename, relative } from 'node:path';
 import { promisify } from 'node:util';
+import { checkpointThroughArchive } from '../checkpoint/throughArchive.js';
 import { copyImage, type CopyContext } from '../copy/copyImage.js';
 import { EngineError } from '../errors.js';
 import type { CheckpointOptions, CheckpointResult } from '../podman/checkpoint.js';
@@ -49,18 +47,9 @@ export async function devContainerAnnotations(dev: NonNullable<ContainerSummary[
 export async function checkpointDevContainer(ctx: CopyContext, container: ContainerSummary, imageName: string, options: CheckpointOptions = {}): Promise<CheckpointResult> {
   const dev = container.devContainer;
   if (!dev) throw new EngineError('INVALID_ARGUMENT', `${container.name} is not a dev container (no devcontainer.local_folder label)`);
-  const dir = join(tmpdir(), `ckpt-devcheckpoint-${randomBytes(8).toString('hex')}`);
-  await mkdir(dir, { mode: 0o700 });
-  try {
-    const archive = join(dir, 'checkpoint.tar');
-    const annotations = await devContainerAnnotations(dev, options.signal);
-    const result = await ctx.podman.checkpoint(container, { kind: 'archive', path: archive, compression: 'none' }, options);
-    options.onStage?.('making the checkpoint image');
+  const annotations = await devContainerAnnotations(dev, options.signal);
+  return checkpointThroughArchive(ctx.podman, container, imageName, options, async (archive) => {
     await copyImage(ctx, { kind: 'archive', path: archive }, { kind: 'podman', name: imageName }, { compression: 'none', annotations, signal: options.signal });
-    const image = await ctx.podman.checkpointImage(imageName, options);
-    if (!image) throw new EngineError('NOTHING_DONE', `checkpointing ${container.name}: the image ${imageName} did not appear in podman`);
-    return { ...result, archive: undefined, image };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+    return ctx.podman.checkpointImage(imageName, options);
+  });
 }

@@ -1,6 +1,6 @@
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
-import { release, tmpdir } from 'node:os';
+import { open, readFile } from 'node:fs/promises';
+import { release } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -12,6 +12,7 @@ import { removeCheckpointImage } from './checkpointImages.js';
 import type { PodmanExec, RunOptions } from './exec.js';
 import { readHostFacts } from './hostFacts.js';
 import { restoreContainer } from './restore.js';
+import { withTempFolder } from '../tempFolder.js';
 
 /** One step of the host check, as it ended. */
 export interface HostCheckStep {
@@ -154,15 +155,12 @@ async function counterReaches(exec: PodmanExec, container: string, min: number):
 async function ensureCheckImage(exec: PodmanExec, options: RunOptions): Promise<string> {
   if ((await exec.podman(['images', '-q', CHECK_IMAGE], 'looking for the check image', options)).trim()) return `${CHECK_IMAGE} (present)`;
   const busybox = await findStaticBusybox();
-  const dir = await mkdtemp(join(tmpdir(), 'ckpt-check-'));
-  try {
+  return withTempFolder('check', async (dir) => {
     const tarPath = join(dir, 'rootfs.tar');
     await pipeline(rootfsTar(await readFile(busybox)), createWriteStream(tarPath));
     await exec.podman(['import', '-q', tarPath, CHECK_IMAGE], 'importing the check image', options);
     return `${CHECK_IMAGE} (made from ${busybox})`;
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 function rootfsTar(busybox: Buffer): Readable {

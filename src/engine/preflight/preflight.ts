@@ -21,7 +21,7 @@ export interface PreflightOptions extends RunOptions {
   tcpEstablished?: boolean;
   /** The user chose to restore a checkpoint that ran in the host's network namespace in it again. */
   hostNetwork?: boolean;
-  /** For an archive written from a checkpoint image (writeCheckpointArchive): the image, named as the user did, and its annotations. */
+  /** For an archive written from a checkpoint image (withCheckpointArchive): the image, named as the user did, and its annotations. */
   image?: { ref: string; annotations: Record<string, string> };
 }
 

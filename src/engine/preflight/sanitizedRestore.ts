@@ -1,7 +1,4 @@
-import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -10,6 +7,7 @@ import { hostHookAnnotations, sanitizingEdit } from '../archive/sanitize.js';
 import { folderTar } from '../image/folderTar.js';
 import type { Podman } from '../podman/Podman.js';
 import type { RestoreOptions, RestoreResult } from '../podman/restore.js';
+import { withTempFolder } from '../tempFolder.js';
 
 export interface SanitizedRestoreOptions extends RestoreOptions {
   /** A further change to the sanitized metadata (the dev container's workspace remapping). */
@@ -31,9 +29,7 @@ export async function restoreSanitized(
 ): Promise<RestoreResult> {
   const { edit: then, hostNetwork, ...restoreOptions } = options;
   const edit = sanitizingEdit({ hookAnnotations: await hostHookAnnotations(), hostNetwork }, then);
-  const dir = join(tmpdir(), `ckpt-restore-${randomBytes(8).toString('hex')}`);
-  await mkdir(dir, { mode: 0o700 });
-  try {
+  return withTempFolder('restore', async (dir) => {
     const archive = join(dir, 'checkpoint.tar');
     options.onStage?.('writing a checked copy of the checkpoint');
     const write = async (input: Readable, what: string) => {
@@ -41,8 +37,6 @@ export async function restoreSanitized(
     };
     if (source.kind === 'image') await podman.withMountedImage(source.ref, (folder) => write(folderTar(folder), source.ref), options);
     else await write(createReadStream(source.path), source.path);
-    return await podman.restore({ kind: 'archive', path: archive }, restoreOptions);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+    return podman.restore({ kind: 'archive', path: archive }, restoreOptions);
+  });
 }

@@ -1,6 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import {
   devContainerWorkspace,
@@ -9,7 +7,7 @@ import {
   preflightRestore,
   restoreDevContainer,
   restoreSanitized,
-  writeCheckpointArchive,
+  withCheckpointArchive,
   type DevContainerPlan,
   type PreflightReport,
   type RestoreResult,
@@ -137,15 +135,10 @@ async function withCheckpoint<T>(
     const name = await inPodman();
     return use({ source: { kind: 'image', ref: name }, inPodman });
   }
-  const dir = await mkdtemp(join(tmpdir(), 'ckpt-restore-'));
-  try {
-    const path = join(dir, 'checkpoint.tar');
-    report(`reading ${shown(requested)}`);
-    const { annotations } = await writeCheckpointArchive(copyContext(services, signal), ref, path, { signal });
-    return await use({ source: { kind: 'archive', path }, image: { ref: requested, annotations }, inPodman });
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  report(`reading ${shown(requested)}`);
+  return withCheckpointArchive(copyContext(services, signal), ref, { signal }, ({ path, annotations }) =>
+    use({ source: { kind: 'archive', path }, image: { ref: requested, annotations }, inPodman }),
+  );
 }
 
 /** The preflight of a plain restore, or of a restore as `folder`'s dev container (then with its plan). */
