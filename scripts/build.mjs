@@ -27,11 +27,18 @@ function benchEntries() {
  * src/cli/command.ts): `ckpt --version` and `--help` compile the CLI's 40 kB, not the engine's 460 (issue 14).
  * The CLI reaches the engine only through engine/index.ts, so no engine code is left in dist/cli.js. Its import()
  * becomes a require(): through Node's ESM loader the engine's exports would be parsed out of it first (60 ms).
+ * That require goes through a V8 code cache (src/cli/codeCache.ts): compiling the engine is most of its load.
  */
 const engineApart = {
   name: 'engine-apart',
   setup(b) {
-    b.onResolve({ filter: /\/engine\/index\.js$/ }, () => ({ path: './engine.js', external: true }));
+    b.onResolve({ filter: /\/engine\/index\.js$/ }, () => ({ path: 'engine.js', namespace: 'engine-apart' }));
+    b.onLoad({ filter: /.*/, namespace: 'engine-apart' }, () => ({
+      resolveDir: join(process.cwd(), 'src', 'cli'),
+      contents:
+        "const { codeCacheDir, requireWithCodeCache } = require('./codeCache.ts');\n" +
+        "module.exports = requireWithCodeCache(require('node:path').join(__dirname, 'engine.js'), codeCacheDir(process.env)).exports;\n",
+    }));
   },
 };
 
