@@ -8,7 +8,15 @@
  * - groups (wire types 3 and 4) and varints longer than 10 bytes, which protobuf-c refuses.
  * Unknown fields are skipped, as both do. Embedded messages are guarded at every depth (to MAX_DEPTH).
  */
-import protobuf from 'protobufjs/light.js';
+import type protobuf from 'protobufjs/light.js';
+
+/**
+ * protobufjs, loaded at the first decode: with the schema it builds, it costs about 15 ms of every start, and
+ * most commands decode no CRIU image (issue 14). The bundler keeps it inside.
+ */
+export function protobufjs(): typeof protobuf {
+  return require('protobufjs/light.js') as typeof protobuf;
+}
 
 /** Bytes that are not what they should be; the image reader says which file. */
 export class MalformedError extends Error {
@@ -37,7 +45,7 @@ export function decodeMessage<T>(type: protobuf.Type, bytes: Uint8Array): T {
 
 function guard(type: protobuf.Type, bytes: Uint8Array, depth: number): void {
   if (depth > MAX_DEPTH) throw new MalformedError(`messages nest deeper than ${MAX_DEPTH} levels`);
-  const reader = protobuf.Reader.create(bytes);
+  const reader = protobufjs().Reader.create(bytes);
   const counts = new Map<number, number>();
   while (reader.pos < reader.len) {
     const key = reader.uint32();
@@ -50,13 +58,13 @@ function guard(type: protobuf.Type, bytes: Uint8Array, depth: number): void {
       skip(reader, wire);
       continue;
     }
-    const embedded = field.resolve().resolvedType instanceof protobuf.Type ? (field.resolvedType as protobuf.Type) : undefined;
+    const embedded = field.resolve().resolvedType instanceof protobufjs().Type ? (field.resolvedType as protobuf.Type) : undefined;
     const expected = embedded ? 2 : (WIRE[field.type] ?? VARINT);
     const packed = field.repeated && expected !== 2 && wire === 2;
     if (wire !== expected && !packed) throw new MalformedError(`field ${number} has wire type ${wire}, where its type takes ${expected}`);
     if (!field.repeated) counts.set(number, (counts.get(number) ?? 0) + 1);
     if (embedded) guard(embedded, reader.bytes(), depth + 1);
-    else if (packed) for (const values = protobuf.Reader.create(reader.bytes()); values.pos < values.len; ) skip(values, expected);
+    else if (packed) for (const values = protobufjs().Reader.create(reader.bytes()); values.pos < values.len; ) skip(values, expected);
     else skip(reader, wire);
   }
   for (const [number, count] of counts) if (count > 1) throw new MalformedError(`field ${number} occurs ${count} times in one message`);

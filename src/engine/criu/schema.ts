@@ -4,8 +4,8 @@
  * Only the fields we use are listed: every other one is skipped as unknown. All are optional here, though CRIU
  * marks many required: a missing one reads as absent and is shown so, never fatal.
  */
-import protobuf from 'protobufjs/light.js';
-import { decodeMessage } from './protobuf.js';
+import type protobuf from 'protobufjs/light.js';
+import { decodeMessage, protobufjs } from './protobuf.js';
 
 /** `name: 'type id'`, or `'repeated type id'`; a type is a protobuf scalar or another message below. */
 type Fields = Record<string, string>;
@@ -91,28 +91,33 @@ type FieldValue<S> = S extends `repeated ${infer T} ${string}` ? Value<T>[] : S 
 /** A decoded message: the fields present, each typed from the table above. */
 export type Decoded<N extends MessageName> = { -readonly [K in keyof (typeof MESSAGES)[N]]?: FieldValue<(typeof MESSAGES)[N][K]> };
 
-const root = protobuf.Root.fromJSON({
-  nested: Object.fromEntries(
-    Object.entries(MESSAGES).map(([name, fields]) => [
-      name,
-      {
-        // CRIU's images are proto2: a field present with value 0 is present, unlike proto3 (protobufjs's default here).
-        edition: 'proto2',
-        fields: Object.fromEntries(
-          Object.entries(fields).map(([field, spec]) => {
-            const parts = spec.split(' ');
-            const repeated = parts.length === 3;
-            return [field, { rule: repeated ? 'repeated' : undefined, type: parts[parts.length - 2]!, id: Number(parts[parts.length - 1]) }];
-          }),
-        ),
-      },
-    ]),
-  ),
-});
+let root: protobuf.Root | undefined;
+
+/** The messages as protobufjs types, built at the first decode (see protobufjs()). */
+function schemaRoot(): protobuf.Root {
+  return (root ??= protobufjs().Root.fromJSON({
+    nested: Object.fromEntries(
+      Object.entries(MESSAGES).map(([name, fields]) => [
+        name,
+        {
+          // CRIU's images are proto2: a field present with value 0 is present, unlike proto3 (protobufjs's default here).
+          edition: 'proto2',
+          fields: Object.fromEntries(
+            Object.entries(fields).map(([field, spec]) => {
+              const parts = spec.split(' ');
+              const repeated = parts.length === 3;
+              return [field, { rule: repeated ? 'repeated' : undefined, type: parts[parts.length - 2]!, id: Number(parts[parts.length - 1]) }];
+            }),
+          ),
+        },
+      ]),
+    ),
+  }));
+}
 
 /** The protobufjs type of one of the messages above. */
 export function messageType(name: MessageName): protobuf.Type {
-  return root.lookupType(name);
+  return schemaRoot().lookupType(name);
 }
 
 /** One entry of a CRIU image decoded as message `name` (guarded, see decodeMessage). */

@@ -1,7 +1,14 @@
-import { execa } from 'execa';
 import { EngineError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { classifyPodmanFailure } from './failures.js';
+
+/**
+ * execa, loaded at the first process: it and the Node modules it pulls in (child_process among 45) cost about
+ * 25 ms of a start, and a copy to or from a registry runs no process (issue 14). The bundler keeps it inside.
+ */
+function loadExeca(): typeof import('execa').execa {
+  return (require('execa') as typeof import('execa')).execa;
+}
 
 export interface PodmanOptions {
   /** The podman executable; default `podman` from PATH. */
@@ -76,7 +83,7 @@ export class PodmanExec {
     const line = [file, ...args].join(' ');
     this.logger.info(`$ ${line}`);
     const started = Date.now();
-    const child = execa(file, args, {
+    const child = loadExeca()(file, args, {
       env: this.env,
       extendEnv: true,
       reject: false,
@@ -124,7 +131,7 @@ export class PodmanExec {
     options.signal?.throwIfAborted();
     const line = [this.podmanPath, ...this.globalArgs, ...args].join(' ');
     this.logger.info(`$ ${line} (streaming)`);
-    const child = execa(this.podmanPath, [...this.globalArgs, ...args], {
+    const child = loadExeca()(this.podmanPath, [...this.globalArgs, ...args], {
       env: this.env,
       extendEnv: true,
       reject: false,

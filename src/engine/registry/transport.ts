@@ -5,7 +5,7 @@
  * Content-Length on a streamed body, and a 1 GiB layer must never sit in memory.
  */
 import * as http from 'node:http';
-import * as https from 'node:https';
+import type * as https from 'node:https';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -84,6 +84,24 @@ function guarded<T extends http.Agent>(agent: T): T {
   return agent;
 }
 
+/**
+ * node:https, loaded at the first HTTPS request: with TLS it costs about 5 ms of a start, and a registry on
+ * loopback speaks plain HTTP (issue 14).
+ */
+function httpsModule(): typeof https {
+  return require('node:https') as typeof https;
+}
+
+/** One keep-alive agent per scheme; the HTTPS one made when first needed (see httpsModule). */
+class Agents {
+  readonly http = guarded(new http.Agent({ keepAlive: true }));
+  #https: https.Agent | undefined;
+
+  https(): https.Agent {
+    return (this.#https ??= guarded(new (httpsModule().Agent)({ keepAlive: true })));
+  }
+}
+
 const RETRY_STATUS = new Set([429, 500, 502, 503, 504]);
 const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED', 'UND_ERR_SOCKET']);
 const IDLE_TIMEOUT_MS = 60_000;
@@ -103,7 +121,7 @@ export class Transport {
   readonly #plain: boolean;
   readonly #tokens = new Map<string, CachedToken>();
   readonly #credentialsFor = new Map<string, Promise<RegistryCredential | undefined>>();
-  readonly #agents = { http: guarded(new http.Agent({ keepAlive: true })), https: guarded(new https.Agent({ keepAlive: true })) };
+  readonly #agents = new Agents();
 
   constructor(options: TransportOptions) {
     this.#options = options;
@@ -373,15 +391,15 @@ function rawRequest(
   contentLength: number | undefined,
   signal: AbortSignal | undefined,
   log: ((line: string) => void) | undefined,
-  agents: { http: http.Agent; https: https.Agent },
+  agents: Agents,
 ): Promise<Response> {
   return new Promise((resolve, reject) => {
     const secure = url.protocol === 'https:';
-    const lib = secure ? https : http;
     const all: Record<string, string> = { ...headers };
     if (contentLength !== undefined) all['content-length'] = String(contentLength);
     else if (!body && (method === 'PUT' || method === 'POST' || method === 'PATCH')) all['content-length'] = '0';
-    const req = lib.request(url, { method, headers: all, signal, agent: secure ? agents.https : agents.http });
+    const agent = secure ? agents.https() : agents.http;
+    const req = (secure ? httpsModule() : http).request(url, { method, headers: all, signal, agent });
     req.setTimeout(IDLE_TIMEOUT_MS, () => req.destroy(Object.assign(new Error(`no data for ${IDLE_TIMEOUT_MS / 1000} s`), { code: 'ETIMEDOUT' })));
     // `on`, not `once`: an abort or a reset can fail the request again after the first error or the response,
     // and an unheard 'error' would end the process. Readers of the body hear its errors through their own listeners.
