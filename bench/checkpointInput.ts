@@ -11,6 +11,17 @@ import { basename, dirname, join } from 'node:path';
 import { measured } from '../test/support/measured.js';
 
 export const MiB = 1 << 20;
+
+/**
+ * NODE_EXTRA_CA_CERTS as this environment sets it, if it does. Node 20 reads and parses that file as every process
+ * starts, before its first line runs: for the system's whole CA bundle, as these machines set it, about 60 ms. No
+ * benchmark here speaks TLS and users seldom set it, so every step runs without it; bench/startup.ts shows its cost.
+ */
+export const EXTRA_CA_CERTS = process.env.NODE_EXTRA_CA_CERTS;
+if (EXTRA_CA_CERTS !== undefined) {
+  delete process.env.NODE_EXTRA_CA_CERTS;
+  console.log(`NODE_EXTRA_CA_CERTS=${EXTRA_CA_CERTS} is set here: every step runs without it (Node parses it at each start; npm run bench startup shows the cost)`);
+}
 const PAGES_FILES = 4;
 
 // ---------------------------------------------------------------------------------------------------------
@@ -233,9 +244,9 @@ export function timedChild(args: string[]): Promise<Sample & { out: string; err:
 }
 
 /** Runs one command under GNU time; wall seconds from here, CPU seconds and peak RSS (largest process) from GNU time. */
-export async function timed(cmd: string, args: string[]): Promise<Sample & { out: string; err: string }> {
+export async function timed(cmd: string, args: string[], env: Record<string, string> = {}): Promise<Sample & { out: string; err: string }> {
   execFileSync('sync'); // the last step's dirty pages are not this one's cost
-  const run = await measured(cmd, args);
+  const run = await measured(cmd, args, env);
   if (run.code !== 0) {
     const said = run.stderr.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('Command exited'));
     throw new Error(`${args[0] === childScript ? 'the engine' : cmd} exited with ${run.code}: ${said.slice(-1)[0] ?? 'no message'}`);

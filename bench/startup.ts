@@ -23,7 +23,7 @@ import Module from 'node:module';
 import childProcess from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { benchEntry, childStep, median, recordStep, timed, timedChild, type Row, type Sample } from './checkpointInput.js';
+import { benchEntry, childStep, EXTRA_CA_CERTS, median, recordStep, timed, timedChild, type Row, type Sample } from './checkpointInput.js';
 
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 11));
 /** The bundles that ship, beside out/ (out/bench/startup.js → dist/). */
@@ -116,13 +116,22 @@ interface StartSample extends Sample {
   activateMs?: number;
 }
 
+type Step = [key: string, name: string, run: () => Promise<StartSample>, extra?: Omit<Row, 'step' | 'samples'>];
+
+/** What NODE_EXTRA_CA_CERTS, where this environment sets it, adds to every Node start (the other steps run without it). */
+function withExtraCaCerts(file: string | undefined): Step[] {
+  if (file === undefined) return [];
+  return [['node-ca', 'node -e 0 with NODE_EXTRA_CA_CERTS as set here', () => timed(process.execPath, ['-e', '0'], { NODE_EXTRA_CA_CERTS: file })]];
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(process.env.TMPDIR ?? tmpdir(), 'ckpt-bench-startup-'));
   const store = join(dir, 'store');
   const ckpt = (...args: string[]) => timed(process.execPath, [join(DIST, 'cli.js'), ...args]);
   let activity: Activity | undefined;
-  const steps: Array<[key: string, name: string, run: () => Promise<StartSample>, extra?: Omit<Row, 'step' | 'samples'>]> = [
+  const steps: Step[] = [
     ['node', 'node -e 0 (Node\'s floor)', () => timed(process.execPath, ['-e', '0'])],
+    ...withExtraCaCerts(EXTRA_CA_CERTS),
     ['podman-version', 'podman --version', () => timed('podman', ['--version'])],
     ['skopeo-version', 'skopeo --version', () => timed('skopeo', ['--version'])],
     ['ckpt-version', 'ckpt --version', () => ckpt('--version'), { vs: 'podman-version', also: 'node' }],
