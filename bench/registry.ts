@@ -20,7 +20,8 @@
  * checkpoint stack of the tests.
  *
  * BENCH_SIZES   MiB of memory pages per input, comma-separated (default 256,1024)
- * BENCH_ROUNDS  rounds per size (default 3)
+ * BENCH_ROUNDS  rounds per size (default 5: a step at 256 MiB takes under half a second, where 3 rounds left the
+ *               ratio to the machine's noise)
  * BENCH_KEEP=1  keep the temp folder (inputs, layouts; the registries are stopped all the same)
  */
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -33,7 +34,7 @@ import { startRegistry, type TestRegistry } from '../test/support/registry.js';
 import { makeCheckpointTar, MiB, peakRss, printRows, printRssBySize, realExport, recordStep, sh, timed, type Row, type Sample } from './checkpointInput.js';
 
 const SIZES = (process.env.BENCH_SIZES ?? '256,1024').split(',').map(Number).filter((n) => n > 0);
-const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 5));
 const KEEP = process.env.BENCH_KEEP === '1';
 const TAG = 'bench';
 const TARGET_RSS_MIB = 128;
