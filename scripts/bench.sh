@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `npm run bench`: the performance figures of the README (issue 14), each benchmark with its competitor in the same
-# run, one after another (about 20 minutes): start-up, building a gzip image from an archive (pigz), push and pull
+# run, one after another (about 25 minutes): start-up, building a gzip image from an archive (pigz), push and pull
 # (skopeo), listing 500 images (podman), checkpoint -> push -> pull -> restore (podman + skopeo).
 # `npm run bench NAME [NAME...]`: those of bench/ only, with their own defaults (e.g. buildImage, registry,
 # checkpointRestore, inspectContents). Installs what the baselines need (pigz, zstd, GNU time; skopeo and buildah
