@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { untilFailure } from '../../src/engine/inBatches.js';
+import { untilFailure } from '../../src/engine/withLimit.js';
 
 /** A call that runs until its signal aborts (then ends a little later, as a request winding down does). */
 function untilAborted(log: string[], name: string, signal: AbortSignal): Promise<void> {

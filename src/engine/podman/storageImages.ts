@@ -11,7 +11,7 @@
  * answer with the reason instead of images, and the caller asks podman: it never guesses.
  */
 import { join } from 'node:path';
-import { inBatches } from '../inBatches.js';
+import { mapWithLimit, SMALL_FILES_AT_ONCE } from '../withLimit.js';
 import { readSmall } from '../layout/files.js';
 import { Limits } from '../oci/parse.js';
 import { MediaType } from '../oci/mediaTypes.js';
@@ -45,7 +45,6 @@ const ID = /^[0-9a-f]{64}$/;
 const SHA256 = /^sha256:[0-9a-f]{64}$/;
 /** Go's time.Time accepts RFC 3339 only; anything else makes podman fail, so it is left to podman. */
 const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/;
-const FILES_AT_ONCE = 64;
 
 /** Why the store cannot be read here; the listing then goes through podman. */
 class Unsure extends Error {}
@@ -94,7 +93,7 @@ async function readOnce(images: string, layers: string, imageCount: number | und
   // Podman also lists images of stores this reader does not see; a count that differs says there are some.
   if (imageCount !== undefined && records.length !== imageCount) throw new Unsure(`images.json has ${records.length} images, podman counts ${imageCount}`);
   const sizes = layerSizes(await readJson(join(layers, 'layers.json'), MAX_STORE_JSON));
-  const found = await inBatches(records, FILES_AT_ONCE, (r) => readImage(images, asObject(r), sizes));
+  const found = await mapWithLimit(records, SMALL_FILES_AT_ONCE, (r) => readImage(images, asObject(r), sizes));
   return found.filter((image) => image !== undefined);
 }
 

@@ -3,7 +3,7 @@ import type { Layout } from '../layout/api.js';
 import { isDockerType, isIndexType, isManifestType } from '../oci/mediaTypes.js';
 import type { Descriptor } from '../oci/types.js';
 import { reachable, type CopyOptions } from '../copy/copyLayout.js';
-import { untilFailure } from '../inBatches.js';
+import { untilFailure } from '../withLimit.js';
 import type { RegistryClient } from './client.js';
 
 /** Blobs pushed at once (skopeo's copy pushes up to 6 layers at once). */

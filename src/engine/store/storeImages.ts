@@ -4,14 +4,11 @@ import { join } from 'node:path';
 import { isCheckpointAnnotations, type CheckpointImage } from '../podman/checkpointImages.js';
 import type { Layout } from '../layout/api.js';
 import type { Tag } from '../layout/indexFile.js';
-import { inBatches } from '../inBatches.js';
+import { mapWithLimit, SMALL_FILES_AT_ONCE } from '../withLimit.js';
 import { isIndexType } from '../oci/mediaTypes.js';
 import { parseImageConfig } from '../oci/config.js';
 import { parseIndex, parseManifest } from '../oci/parse.js';
 import { OciAnnotation, type Descriptor, type Manifest } from '../oci/types.js';
-
-/** Manifests read in parallel: many small files, without thousands of descriptors open at once. */
-const BLOBS_AT_ONCE = 64;
 
 /** Where the embedded store lives unless configured: the user's data folder, like other XDG tools. */
 export function defaultStorePath(env: Record<string, string | undefined> = process.env): string {
@@ -46,7 +43,7 @@ async function imageOf(layout: Layout, { name, descriptor: top }: Tag): Promise<
 
 /** Every checkpoint image in the store, newest first; plain images are left out. One read of index.json. */
 export async function listStoreImages(layout: Layout): Promise<CheckpointImage[]> {
-  const images = (await inBatches(await layout.tags(), BLOBS_AT_ONCE, (tag) => imageOf(layout, tag))).filter((i) => isCheckpointAnnotations(i.annotations));
+  const images = (await mapWithLimit(await layout.tags(), SMALL_FILES_AT_ONCE, (tag) => imageOf(layout, tag))).filter((i) => isCheckpointAnnotations(i.annotations));
   return images.sort((a, b) => (b.created?.getTime() ?? 0) - (a.created?.getTime() ?? 0));
 }
 

@@ -1,10 +1,13 @@
 import { cancelled } from './errors.js';
 
+/** Small files (manifests, configs) read at once: enough to hide each read's round trip, far from the descriptor limit. */
+export const SMALL_FILES_AT_ONCE = 64;
+
 /**
  * `fn` over `items` with at most `size` calls in flight, results in the items' order: many small files read in
  * parallel without holding thousands of file descriptors at once.
  */
-export async function inBatches<T, R>(items: readonly T[], size: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+export async function mapWithLimit<T, R>(items: readonly T[], size: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
   const worker = async () => {
