@@ -41,7 +41,7 @@ describe('Compare with… in a real workbench', { concurrency: false, timeout: 6
     await removeImages(first, second);
   });
 
-  const step = stepsOf(() => session?.wb);
+  const step = stepsOf(() => session);
 
   step('Compare with… on an image asks for the other and shows the process the second one adds and the grown file', async () => {
     await wb.page.locator('.activitybar [aria-label^="Checkpoints"]').first().click();

@@ -39,7 +39,7 @@ describe('Inside a checkpoint in a real workbench', { concurrency: false, timeou
     await session?.close();
   });
 
-  const step = stepsOf(() => session?.wb, 90_000);
+  const step = stepsOf(() => session, 90_000);
   const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
   /** The tree row whose label is exactly `label`. */
   const row = (label: string) => wb.page.locator('.pane-body .monaco-list-row', { has: wb.page.locator('.label-name', { hasText: new RegExp(`^${escape(label)}$`) }) });

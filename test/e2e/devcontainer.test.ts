@@ -55,7 +55,7 @@ describe('Restore as Dev Container in a real workbench', { concurrency: false, t
     for (const id of mine.split('\n').filter(Boolean)) await podman('rm', '-f', '-t', '0', id);
   });
 
-  const step = stepsOf(() => session?.wb, 120_000);
+  const step = stepsOf(() => session, 120_000);
   const dialog = () => wb.page.locator('.monaco-dialog-box');
 
   step("opens on bob's clone and lists alice's dev container", async () => {

@@ -35,7 +35,7 @@ describe('Check This Host and a stalled CRIU in a real workbench', { concurrency
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const step = stepsOf(() => session?.wb, 90_000);
+  const step = stepsOf(() => session, 90_000);
 
   step('Check This Host proves the host and says which CRIU', async () => {
     await wb.page.locator('.activitybar [aria-label^="Checkpoints"]').first().click();

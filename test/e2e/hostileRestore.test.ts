@@ -89,7 +89,7 @@ describe('Pull and Restore of a hostile checkpoint in a real workbench', { concu
     await registry?.stop();
   });
 
-  const step = stepsOf(() => session?.wb, 120_000);
+  const step = stepsOf(() => session, 120_000);
   const dialog = () => wb.page.locator('.monaco-dialog-box');
 
   /** Pull and Restore of `ref` under `name`, up to the first dialog. */

@@ -50,7 +50,7 @@ describe('Registries in a real workbench', { concurrency: false, timeout: 600_00
     await registry?.stop();
   });
 
-  const step = stepsOf(() => session?.wb, 90_000);
+  const step = stepsOf(() => session, 90_000);
   const host = () => registry!.host;
 
   /** The view pane (Containers, Checkpoint Images, Registries) under its header title. */

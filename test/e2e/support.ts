@@ -3,7 +3,7 @@
  * its VSIX), pointed at the test podman store, in Chromium; steps that leave a screenshot when they fail; the tree and quick-input moves.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { it } from 'node:test';
@@ -82,18 +82,30 @@ export async function openWorkbench(runPrefix: string, artifacts: string, option
   }
 }
 
-/** A test step that leaves a screenshot of the workbench (`workbench()`, once opened) when it fails. */
-export function stepsOf(workbench: () => Workbench | undefined, timeout = 60_000) {
+/**
+ * A test step that, when it fails, leaves a screenshot of the workbench (once opened) and prints the end of the
+ * extension's log: what it ran and with which podman settings, which a screenshot does not show.
+ */
+export function stepsOf(session: () => E2eWorkbench | undefined, timeout = 60_000) {
   return (name: string, fn: () => Promise<void>): void => {
     it(name, { timeout }, async () => {
       try {
         await fn();
       } catch (err) {
-        await workbench()?.screenshot(`failed-${name.replace(/\W+/g, '-').slice(0, 60)}`).catch(() => undefined);
+        await session()?.wb.screenshot(`failed-${name.replace(/\W+/g, '-').slice(0, 60)}`).catch(() => undefined);
+        const runDir = session()?.runDir;
+        if (runDir) console.error(`the extension's log at this failure:\n${extensionLogTail(runDir)}`);
         throw err;
       }
     });
   };
+}
+
+/** The last lines of every Checkpoint Studio log code-server keeps in the run folder. */
+function extensionLogTail(runDir: string, lines = 40): string {
+  const logs = readdirSync(runDir, { recursive: true, encoding: 'utf8' }).filter((p) => p.endsWith('Checkpoint Studio.log'));
+  if (logs.length === 0) return '(no Checkpoint Studio.log in the run folder)';
+  return logs.map((p) => `${p}:\n${readFileSync(join(runDir, p), 'utf8').trimEnd().split('\n').slice(-lines).join('\n')}`).join('\n');
 }
 
 /** A row in one of our tree views whose text contains `text`. */

@@ -51,7 +51,7 @@ describe('Checkpoint Studio in a real workbench', { concurrency: false, timeout:
     await removeImages(image, hostile);
   });
 
-  const step = stepsOf(() => session?.wb);
+  const step = stepsOf(() => session);
   const row = (text: string) => treeRow(wb, text);
   const quickInput = () => quickInputOf(wb);
   const pickInQuickInput = (text: string) => pickIn(wb, text);
