@@ -4,7 +4,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { copyImage, parseReference, Store } from '../../src/engine/index.js';
+import { copyImage, parseReference, PodmanAnnotation, preflightRestore, Store } from '../../src/engine/index.js';
 import { ckptWith } from '../support/cli.js';
 import { COUNTER_SCRIPT } from '../support/counter.js';
 import { BASE_IMAGE, podman, startCounter, TEST_LABEL, testPodman, testResources, uniqueName, waitForCounter } from '../support/stack.js';
@@ -70,6 +70,24 @@ describe('restore preflight', { concurrency: false }, () => {
     assert.match(r.stderr, /the-exec-marker/);
     await engine.restore({ kind: 'image', ref: image }, { name: `${name}-copy` });
     assert.doesNotMatch(await podman('top', `${name}-copy`, 'args'), /the-exec-marker/);
+  });
+
+  it('judges an archive read from an image by the runtime its config.dump names, which podman checks, not by the manifest', TIMEOUT, async () => {
+    const name = uniqueName('pf-runtime');
+    res.containers.push(name);
+    await startCounter(name);
+    await waitForCounter(name, 3);
+    const archive = join(res.dir, `${name}.tar.zst`);
+    await engine.checkpoint(name, { kind: 'archive', path: archive });
+    const { runtimeName } = await engine.hostFacts();
+    // A manifest can say anything: here, a runtime this host lacks, beside the archive's own (this host's).
+    const report = await preflightRestore(engine, { kind: 'archive', path: archive }, {
+      name: `${name}-copy`,
+      image: { ref: `store:${name}`, annotations: { [PodmanAnnotation.RuntimeName]: 'hostile-runtime' } },
+    });
+    assert.equal(report.annotations[PodmanAnnotation.RuntimeName], runtimeName);
+    assert.deepEqual(report.findings.filter((f) => /hostile-runtime/.test(f.message)), []);
+    assert.ok(report.canRestore, JSON.stringify(report.findings.filter((f) => f.severity === 'error')));
   });
 
   it('refuses an image that asks to bind-mount /etc and the home folder, and runs nothing', TIMEOUT, async () => {

@@ -49,8 +49,9 @@ export async function preflightRestore(podman: Podman, source: RestoreSource, op
       ? await Promise.all([podman.checkpointContents(source.ref, options), imageOrFail(podman, source.ref, options)])
       : [await readCheckpointArchive(source.path, { signal: options.signal }), undefined];
   const [host, containers, volumeNames, hookAnnotations] = await Promise.all([podman.hostFacts(options), podman.listContainers(options), podman.volumeNames(options), hostHookAnnotations()]);
-  // An archive carries no annotations; its config.dump still names the runtime, which podman checks.
-  const annotations = image?.annotations ?? { ...(contents.runtime ? { [PodmanAnnotation.RuntimeName]: contents.runtime } : {}), ...options.image?.annotations };
+  // An archive carries no annotations; its config.dump names the runtime, which podman checks on import: that
+  // one is judged, not what the manifest of an image it was read from says.
+  const annotations = image?.annotations ?? { ...options.image?.annotations, ...(contents.runtime ? { [PodmanAnnotation.RuntimeName]: contents.runtime } : {}) };
   const baseName = annotations[PodmanAnnotation.RootfsImageName] ?? contents.imageName;
   const remapped = options.remap?.(contents);
   const sources = contents.mounts.bind.map((m) => remapped?.get(m.source) ?? m.source);
